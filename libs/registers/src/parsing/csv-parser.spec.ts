@@ -1,0 +1,231 @@
+import { parse as referenceParse } from 'csv-parse/sync';
+import fc from 'fast-check';
+import { CsvParser, CsvRecord, CsvSyntaxError, parseCsv } from './csv-parser';
+
+async function* chunksOf(bytes: Uint8Array, cuts: number[]): AsyncGenerator<Uint8Array> {
+  let from = 0;
+  for (const cut of [...cuts].sort((a, b) => a - b)) {
+    if (cut <= from || cut >= bytes.length) continue;
+    yield bytes.subarray(from, cut);
+    from = cut;
+  }
+  yield bytes.subarray(from);
+}
+
+async function parseBytes(bytes: Uint8Array, cuts: number[] = []): Promise<CsvRecord[]> {
+  const records: CsvRecord[] = [];
+  for await (const batch of parseCsv(chunksOf(bytes, cuts))) records.push(...batch);
+  return records;
+}
+
+function parseText(text: string, cuts: number[] = []): Promise<CsvRecord[]> {
+  return parseBytes(Buffer.from(text, 'utf8'), cuts);
+}
+
+async function syntaxErrorOf(text: string): Promise<CsvSyntaxError> {
+  try {
+    await parseText(text);
+  } catch (error) {
+    if (error instanceof CsvSyntaxError) return error;
+    throw error;
+  }
+  throw new Error('expected a CsvSyntaxError');
+}
+
+describe('CsvParser', () => {
+  it('splits plain records on commas and numbers their lines from the header', async () => {
+    const records = await parseText('a,b,c\n1,2,3\n4,,6\n');
+    expect(records).toEqual([
+      { line: 1, fields: ['a', 'b', 'c'] },
+      { line: 2, fields: ['1', '2', '3'] },
+      { line: 3, fields: ['4', '', '6'] },
+    ]);
+  });
+
+  it('accepts CRLF line ends and a last record without a line end', async () => {
+    const records = await parseText('a,b\r\n1,2\r\n3,4');
+    expect(records.map((r) => r.fields)).toEqual([
+      ['a', 'b'],
+      ['1', '2'],
+      ['3', '4'],
+    ]);
+  });
+
+  it('keeps quoted commas, doubled quotes and quoted line breaks as data', async () => {
+    const records = await parseText('name,address\n"Ulica ""Polna"" 54","Gedimino pr. 58,\r\nLT-15"\nx,y\n');
+    expect(records).toEqual([
+      { line: 1, fields: ['name', 'address'] },
+      { line: 2, fields: ['Ulica "Polna" 54', 'Gedimino pr. 58,\r\nLT-15'] },
+      { line: 4, fields: ['x', 'y'] },
+    ]);
+  });
+
+  it('numbers a record after several quoted line breaks by the physical line it starts on', async () => {
+    const records = await parseText('h\n"a\n\nb"\n"c\nd"\ne\n');
+    expect(records.map((r) => r.line)).toEqual([1, 2, 5, 7]);
+  });
+
+  it('drops a leading UTF-8 BOM but keeps a BOM anywhere else', async () => {
+    const bom = await parseBytes(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('a,b\n\uFEFFc,d\n')]));
+    expect(bom.map((r) => r.fields)).toEqual([
+      ['a', 'b'],
+      ['\uFEFFc', 'd'],
+    ]);
+  });
+
+  it('drops a BOM that arrives split over the first chunks', async () => {
+    const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('a,b\n')]);
+    expect((await parseBytes(bytes, [1, 2])).map((r) => r.fields)).toEqual([['a', 'b']]);
+  });
+
+  it('joins a multi-byte character split across chunk boundaries', async () => {
+    const text = 'vardas\nŽemaitė\n😀,"Šė"\n';
+    const bytes = Buffer.from(text, 'utf8');
+    for (let cut = 1; cut < bytes.length; cut++) {
+      const records = await parseBytes(bytes, [cut]);
+      expect(records.map((r) => r.fields)).toEqual([['vardas'], ['Žemaitė'], ['😀', 'Šė']]);
+    }
+  });
+
+  it('waits for more input when a chunk ends between a quote and its escaping quote', () => {
+    const parser = new CsvParser();
+    expect(parser.push('h\n"a"')).toEqual([{ line: 1, fields: ['h'] }]);
+    expect(parser.push('"b"\n')).toEqual([{ line: 2, fields: ['a"b'] }]);
+    expect(parser.end()).toEqual([]);
+  });
+
+  it('waits for more input when a chunk ends between CR and LF', () => {
+    const parser = new CsvParser();
+    expect(parser.push('a,b\r')).toEqual([]);
+    expect(parser.push('\nc,d\r')).toEqual([{ line: 1, fields: ['a', 'b'] }]);
+    expect(parser.push('\n')).toEqual([{ line: 2, fields: ['c', 'd'] }]);
+  });
+
+  it('reads an empty line as a record of one empty field, as RFC 4180 does', async () => {
+    const records = await parseText('a,b\n\nc,d\n');
+    expect(records).toEqual([
+      { line: 1, fields: ['a', 'b'] },
+      { line: 2, fields: [''] },
+      { line: 3, fields: ['c', 'd'] },
+    ]);
+  });
+
+  it('yields nothing for an empty input', async () => {
+    expect(await parseText('')).toEqual([]);
+  });
+
+  it('refuses a quoted field left open at the end of the file, naming the line it opened on', async () => {
+    const error = await syntaxErrorOf('a,b\n1,2\n3,"unfinished\nmore\n');
+    expect(error.line).toBe(3);
+    expect(error.message).toBe('CSV line 3: quoted field is not closed before the end of the file');
+  });
+
+  it('refuses a quote inside an unquoted field, naming its line', async () => {
+    const error = await syntaxErrorOf('a,b\n"x\ny",2\n3,ab"c\n');
+    expect(error.line).toBe(4);
+    expect(error.reason).toBe('quote inside an unquoted field');
+  });
+
+  it('refuses text after a closing quote, naming its line', async () => {
+    const error = await syntaxErrorOf('a,b\n1,"two"x\n');
+    expect(error.line).toBe(2);
+    expect(error.reason).toBe('text after the closing quote of a quoted field');
+  });
+
+  it('refuses a carriage return that is not part of a CRLF line end', async () => {
+    expect((await syntaxErrorOf('a,b\n1\r2,3\n')).line).toBe(2);
+    expect((await syntaxErrorOf('a,b\n"1"\r2,3\n')).line).toBe(2);
+    expect((await syntaxErrorOf('a,b\n1,2\r')).line).toBe(2);
+  });
+
+  it('refuses bytes that are not UTF-8', async () => {
+    const bytes = Buffer.concat([Buffer.from('a,b\n1,'), Buffer.from([0xff, 0xfe]), Buffer.from('\n')]);
+    await expect(parseBytes(bytes)).rejects.toThrow('not valid UTF-8');
+  });
+
+  it('refuses a file cut in the middle of a multi-byte character', async () => {
+    const bytes = Buffer.from('a,b\n1,Ž', 'utf8');
+    await expect(parseBytes(bytes.subarray(0, bytes.length - 1))).rejects.toThrow('not valid UTF-8');
+  });
+});
+
+describe('CsvParser against csv-parse, the reference parser', () => {
+  const fieldUnit = fc.constantFrom('a', 'Z', '0', ' ', ',', '"', '\n', '\r\n', 'é', 'Ž', '€', '😀', '-');
+  const field = fc.string({ unit: fieldUnit, maxLength: 8 });
+  const record = fc.array(field, { minLength: 1, maxLength: 5 });
+
+  const needsQuotes = (value: string): boolean => /[",\r\n]/.test(value);
+  const quote = (value: string): string => `"${value.replace(/"/g, '""')}"`;
+
+  const document = fc
+    .record({
+      records: fc.array(fc.record({ fields: record, quoteAll: fc.boolean(), crlf: fc.boolean() }), {
+        minLength: 1,
+        maxLength: 25,
+      }),
+      bom: fc.boolean(),
+      trailingLineEnd: fc.boolean(),
+      cuts: fc.array(fc.nat({ max: 600 }), { maxLength: 12 }),
+    })
+    .map(({ records, bom, trailingLineEnd, cuts }) => {
+      let text = '';
+      const expected: CsvRecord[] = [];
+      let line = 1;
+      records.forEach((r, i) => {
+        const last = i === records.length - 1;
+        // A lone empty field at the very end of the file would be invisible; quote it to keep it.
+        const forceQuote = last && !trailingLineEnd && r.fields.length === 1 && r.fields[0] === '';
+        const written = r.fields
+          .map((f) => (r.quoteAll || forceQuote || needsQuotes(f) ? quote(f) : f))
+          .join(',');
+        expected.push({ line, fields: r.fields });
+        text += written;
+        line += (written.match(/\n/g) ?? []).length;
+        if (!last || trailingLineEnd) {
+          text += r.crlf ? '\r\n' : '\n';
+          line += 1;
+        }
+      });
+      const bytes = Buffer.concat([bom ? Buffer.from([0xef, 0xbb, 0xbf]) : Buffer.alloc(0), Buffer.from(text)]);
+      return { text, bytes, expected, cuts };
+    });
+
+  it('reads generated documents exactly as written and as csv-parse reads them, however chunked', async () => {
+    await fc.assert(
+      fc.asyncProperty(document, async ({ bytes, expected, cuts }) => {
+        const ours = await parseBytes(bytes, cuts);
+        const reference = referenceParse(bytes, {
+          bom: true,
+          relax_column_count: true,
+          record_delimiter: ['\r\n', '\n'],
+        }) as string[][];
+        expect(ours).toEqual(expected);
+        expect(ours.map((r) => r.fields)).toEqual(reference);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('refuses exactly the inputs csv-parse refuses', async () => {
+    const raw = fc.string({ unit: fc.constantFrom('a', ',', '"', '\n', '\r\n', 'é'), maxLength: 30 });
+    await fc.assert(
+      fc.asyncProperty(raw, fc.array(fc.nat({ max: 40 }), { maxLength: 4 }), async (text, cuts) => {
+        let referenceFailed = false;
+        try {
+          referenceParse(text, { relax_column_count: true, record_delimiter: ['\r\n', '\n'] });
+        } catch {
+          referenceFailed = true;
+        }
+        let oursFailed = false;
+        try {
+          await parseText(text, cuts);
+        } catch (error) {
+          expect(error).toBeInstanceOf(CsvSyntaxError);
+          oursFailed = true;
+        }
+        expect(oursFailed).toBe(referenceFailed);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
