@@ -1,0 +1,47 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { Clock, ClockModule } from '@tiltas/common';
+import { AppConfig, ConfigModule } from '@tiltas/config';
+import { DatabaseModule } from '@tiltas/database';
+import { QueueModule } from '@tiltas/queue';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { DomainErrorFilter } from './platform/domain-error.filter';
+import { HealthController } from './system/health.controller';
+import { API_METRICS, MetricsController } from './system/metrics.controller';
+import { StatusPageController } from './system/status-page.controller';
+import { SystemController } from './system/system.controller';
+import { SystemStatusService } from './system/system-status.service';
+
+export interface ApiModuleOptions {
+  readonly config?: AppConfig;
+  readonly clock?: Clock;
+}
+
+function metricsRegistry(): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'tiltas_' });
+  return registry;
+}
+
+@Module({})
+export class ApiModule {
+  static forRoot(options: ApiModuleOptions = {}): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [
+        ConfigModule.forRoot(options.config),
+        ClockModule.forRoot(options.clock),
+        DatabaseModule.forRoot(),
+        QueueModule,
+        TerminusModule.forRoot({ errorLogStyle: 'json' }),
+      ],
+      controllers: [HealthController, MetricsController, StatusPageController, SystemController],
+      providers: [
+        { provide: API_METRICS, useFactory: metricsRegistry },
+        { provide: APP_FILTER, useClass: DomainErrorFilter },
+        SystemStatusService,
+      ],
+    };
+  }
+}

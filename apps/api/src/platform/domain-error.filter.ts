@@ -1,0 +1,76 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { DomainError, ErrorCode } from '@tiltas/common';
+import type { Request, Response } from 'express';
+
+const STATUS: Record<ErrorCode, number> = {
+  [ErrorCode.VALIDATION_FAILED]: HttpStatus.BAD_REQUEST,
+  [ErrorCode.UNAUTHENTICATED]: HttpStatus.UNAUTHORIZED,
+  [ErrorCode.FORBIDDEN]: HttpStatus.FORBIDDEN,
+  [ErrorCode.LAWFUL_BASIS_MISSING]: HttpStatus.FORBIDDEN,
+  [ErrorCode.NOT_FOUND]: HttpStatus.NOT_FOUND,
+  [ErrorCode.CONFLICT]: HttpStatus.CONFLICT,
+  [ErrorCode.EXTRACT_REJECTED]: HttpStatus.UNPROCESSABLE_ENTITY,
+  [ErrorCode.RATE_LIMITED]: HttpStatus.TOO_MANY_REQUESTS,
+  [ErrorCode.DEPENDENCY_UNAVAILABLE]: HttpStatus.SERVICE_UNAVAILABLE,
+};
+
+export interface ErrorBody {
+  statusCode: number;
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+  requestId?: string;
+}
+
+/** Turns any thrown thing into a response that helps the caller and leaks nothing of the internals. */
+export function toErrorBody(exception: unknown, requestId: string | undefined): ErrorBody {
+  if (exception instanceof DomainError) {
+    return { statusCode: STATUS[exception.code], code: exception.code, message: exception.message, details: exception.details, requestId };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const response = exception.getResponse();
+    const message =
+      typeof response === 'object' && response !== null && 'message' in response
+        ? ([] as unknown[]).concat((response as { message: unknown }).message).join('; ')
+        : exception.message;
+    return { statusCode: status, code: httpCode(status), message, requestId };
+  }
+  return { statusCode: 500, code: 'INTERNAL', message: 'Something went wrong on our side. The error was logged; quote the request id when reporting it.', requestId };
+}
+
+function httpCode(status: number): string {
+  switch (status) {
+    case 400: return ErrorCode.VALIDATION_FAILED;
+    case 401: return ErrorCode.UNAUTHENTICATED;
+    case 403: return ErrorCode.FORBIDDEN;
+    case 404: return ErrorCode.NOT_FOUND;
+    case 409: return ErrorCode.CONFLICT;
+    case 429: return ErrorCode.RATE_LIMITED;
+    default: return `HTTP_${status}`;
+  }
+}
+
+/** Pages that want HTML errors register a renderer; the JSON API always gets the body. */
+export type HtmlErrorRenderer = (req: Request, res: Response, body: ErrorBody) => boolean;
+
+@Catch()
+export class DomainErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+  static htmlRenderer: HtmlErrorRenderer | null = null;
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const req = ctx.getRequest<Request & { id?: string }>();
+    const res = ctx.getResponse<Response>();
+    const requestId = req.id ? String(req.id) : undefined;
+    const body = toErrorBody(exception, requestId);
+    if (body.statusCode >= 500) {
+      // Logged once, here, with the request id; the caller sees only the generic message.
+      this.logger.error({ err: exception, requestId, path: req.path }, 'unhandled error');
+    }
+    if (res.headersSent) return;
+    if (DomainErrorFilter.htmlRenderer && !req.path.startsWith('/api') && DomainErrorFilter.htmlRenderer(req, res, body)) return;
+    res.status(body.statusCode).json(body);
+  }
+}

@@ -1,0 +1,16 @@
+import { Controller, Get, Render } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { SystemStatusService } from './system-status.service';
+
+@ApiExcludeController()
+@Controller()
+export class StatusPageController {
+  constructor(private readonly status: SystemStatusService) {}
+
+  @Get('status')
+  @Render('status')
+  async page() {
+    const [checks, queues] = await Promise.all([this.status.checks(), this.status.queues().catch(() => [])]);
+    return { title: 'System status', checks, queues, demoSecrets: this.status.demoSecrets };
+  }
+}

@@ -1,0 +1,16 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { Clock, ClockModule } from '@tiltas/common';
+import { AppConfig, ConfigModule } from '@tiltas/config';
+import { DatabaseModule } from '@tiltas/database';
+import { QueueModule } from '@tiltas/queue';
+
+/** The operator's tool composes the same lib modules as the worker, with the owner's pool for loading. */
+@Module({})
+export class CliModule {
+  static forRoot(config: AppConfig, clock?: Clock): DynamicModule {
+    return {
+      module: CliModule,
+      imports: [ConfigModule.forRoot(config), ClockModule.forRoot(clock), DatabaseModule.forRoot({ owner: true }), QueueModule],
+    };
+  }
+}

@@ -1,0 +1,15 @@
+import { Command } from 'commander';
+import { CliIo } from './cli-context';
+import { registerDbCommands } from './commands/db.commands';
+import { registerHealthCommand } from './commands/health.command';
+
+/** Every command of `tiltas`. Each is thin: parse, call one lib service, print. */
+export function buildProgram(io: CliIo): Command {
+  const program = new Command('tiltas')
+    .description('Tiltas operator tool: schema, registers, criteria, identification, cases, audit')
+    .showHelpAfterError()
+    .exitOverride();
+  registerDbCommands(program, io);
+  registerHealthCommand(program, io);
+  return program;
+}

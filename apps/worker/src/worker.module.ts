@@ -1,0 +1,46 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
+import { Clock, ClockModule } from '@tiltas/common';
+import { AppConfig, ConfigModule } from '@tiltas/config';
+import { DatabaseModule } from '@tiltas/database';
+import { QueueModule } from '@tiltas/queue';
+import { Registry } from 'prom-client';
+import { JobHandlerRegistry } from './job-handler-registry';
+import { JobRunnerService, WORKER_METRICS } from './job-runner.service';
+import { PingHandler } from './ping.handler';
+import { SchedulesService } from './schedules.service';
+import { WorkerHealthService } from './worker-health.service';
+
+export interface WorkerModuleOptions {
+  readonly config?: AppConfig;
+  readonly clock?: Clock;
+  /** Tests turn the cron schedules off and tick by hand. */
+  readonly schedules?: boolean;
+}
+
+@Module({})
+export class WorkerModule {
+  static forRoot(options: WorkerModuleOptions = {}): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [
+        ConfigModule.forRoot(options.config),
+        ClockModule.forRoot(options.clock),
+        DatabaseModule.forRoot({ owner: true }),
+        QueueModule,
+        DiscoveryModule,
+        ...(options.schedules === false ? [] : [ScheduleModule.forRoot()]),
+      ],
+      providers: [
+        { provide: WORKER_METRICS, useValue: new Registry() },
+        JobHandlerRegistry,
+        JobRunnerService,
+        WorkerHealthService,
+        SchedulesService,
+        PingHandler,
+      ],
+      exports: [SchedulesService, JobRunnerService, WorkerHealthService],
+    };
+  }
+}

@@ -1,0 +1,5 @@
+export * from './errors';
+export * from './clock';
+export * from './dates';
+export * from './logger';
+export * from './clock.module';

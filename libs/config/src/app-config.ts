@@ -1,0 +1,260 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The one validated configuration of Tiltas. process.env is read here and nowhere else; every variable is
+ * documented in config/.env.example. Boot fails with a ConfigError that names every bad variable at once.
+ */
+export type Environment = 'development' | 'test' | 'production';
+
+export interface AppConfig {
+  readonly env: Environment;
+  readonly database: {
+    /** Owner (or superuser) connection: migrations, extract loading DDL. */
+    readonly ownerUrl: string;
+    /** The application role's connection: it owns nothing, so row-level security and grants apply. */
+    readonly appUrl: string;
+    readonly appRole: string;
+    readonly appPassword: string;
+    readonly poolSize: number;
+  };
+  readonly redis: { readonly url: string; readonly prefix: string };
+  readonly http: { readonly host: string; readonly port: number; readonly publicUrl: string };
+  readonly log: { readonly level: string; readonly pretty: boolean };
+  readonly secrets: {
+    readonly sessionSecret: string;
+    /** AES-256-GCM key of the contacts vault, 32 bytes. */
+    readonly contactsKey: Buffer;
+    readonly contactsKeyId: string;
+    /** Which of these came from generated demo values (never allowed in production). */
+    readonly demo: readonly string[];
+  };
+  readonly pseudonymisation: {
+    /** JSON file { keyId, keyHex } of the key registers pseudonymise with: the subject access lookup uses it. */
+    readonly keyFile: string | null;
+  };
+  readonly auth: {
+    readonly sessionIdleMinutes: number;
+    readonly sessionAbsoluteHours: number;
+    readonly maxFailedSignIns: number;
+    readonly lockoutMinutes: number;
+    readonly oidc: { readonly issuer: string; readonly clientId: string; readonly clientSecret: string; readonly roleClaim: string; readonly municipalityClaim: string } | null;
+  };
+  readonly ingest: {
+    readonly maxQuarantineRatio: number;
+    readonly storageDir: string;
+    readonly copyBatchRows: number;
+  };
+  readonly identification: {
+    readonly cron: string;
+    readonly declineCooloffDays: number;
+  };
+  readonly outreach: {
+    readonly unreachableAfterAttempts: number;
+    readonly revealsPerHour: number;
+  };
+  readonly retention: {
+    readonly cron: string;
+    readonly supersededExtractDays: number;
+    readonly closedCaseDays: number;
+    readonly auditAnchorCron: string;
+  };
+  readonly mail: { readonly smtpUrl: string | null; readonly from: string; readonly smsGatewayUrl: string | null };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const DEV_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/tiltas';
+const DEV_REDIS_URL = 'redis://127.0.0.1:6379';
+const DEV_APP_PASSWORD = 'tiltas-demo-app-password';
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const url = (protocols: string[]) =>
+  z.string().refine((v) => {
+    try {
+      return protocols.includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a URL (${protocols.join(' or ')})`);
+
+const cron = z.string().refine((v) => v.trim().split(/\s+/).length >= 5 && v.trim().split(/\s+/).length <= 6, 'must be a cron expression of 5 or 6 fields');
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+  APP_DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+  APP_DB_ROLE: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier').default('tiltas_app'),
+  DB_POOL_SIZE: int(1, 200).default(10),
+  REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_:-]{1,64}$/, 'letters, digits, _ : - only').default('tiltas'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: int(0, 65535).default(3000),
+  PUBLIC_URL: url(['http:', 'https:']).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_PRETTY: z.enum(['true', 'false']).default('false'),
+  SESSION_SECRET: z.string().optional(),
+  CONTACTS_KEY: z.string().optional(),
+  CONTACTS_KEY_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).default('contacts-1'),
+  PSEUDONYM_KEY_FILE: z.string().optional(),
+  DEMO_SECRETS_FILE: z.string().default('.tiltas/demo-secrets.json'),
+  SESSION_IDLE_MINUTES: int(1, 24 * 60).default(30),
+  SESSION_ABSOLUTE_HOURS: int(1, 7 * 24).default(10),
+  SIGN_IN_MAX_FAILURES: int(1, 100).default(5),
+  SIGN_IN_LOCKOUT_MINUTES: int(1, 24 * 60).default(15),
+  OIDC_ISSUER: url(['https:', 'http:']).optional(),
+  OIDC_CLIENT_ID: z.string().optional(),
+  OIDC_CLIENT_SECRET: z.string().optional(),
+  OIDC_ROLE_CLAIM: z.string().default('tiltas_role'),
+  OIDC_MUNICIPALITY_CLAIM: z.string().default('tiltas_municipality'),
+  QUARANTINE_MAX_RATIO: z.coerce.number().min(0).max(1).default(0.01),
+  STORAGE_DIR: z.string().default('var/uploads'),
+  COPY_BATCH_ROWS: int(100, 1_000_000).default(20_000),
+  IDENTIFY_CRON: cron.default('0 3 * * *'),
+  DECLINE_COOLOFF_DAYS: int(0, 3650).default(180),
+  UNREACHABLE_AFTER_ATTEMPTS: int(1, 50).default(3),
+  REVEALS_PER_HOUR: int(1, 10_000).default(60),
+  RETENTION_CRON: cron.default('30 2 * * *'),
+  RETENTION_SUPERSEDED_EXTRACT_DAYS: int(0, 3650).default(30),
+  RETENTION_CLOSED_CASE_DAYS: int(1, 36500).default(730),
+  AUDIT_ANCHOR_CRON: cron.default('*/15 * * * *'),
+  SMTP_URL: url(['smtp:', 'smtps:']).optional(),
+  MAIL_FROM: z.string().default('Tiltas <no-reply@tiltas.invalid>'),
+  SMS_GATEWAY_URL: url(['http:', 'https:']).optional(),
+});
+
+type RawConfig = z.infer<typeof schema>;
+
+/** A secret is weak when it is short or a known demo value. */
+function weakSecret(value: string): boolean {
+  return value.length < 32 || /demo|changeme|secret|password/i.test(value);
+}
+
+function decodeKey(value: string): Buffer | null {
+  const hex = /^[0-9a-f]{64}$/i.test(value) ? Buffer.from(value, 'hex') : null;
+  const b64 = hex ?? Buffer.from(value, 'base64');
+  return b64.length === 32 ? b64 : null;
+}
+
+interface DemoSecrets {
+  note: string;
+  sessionSecret: string;
+  contactsKeyHex: string;
+}
+
+/**
+ * Development secrets: generated once, kept in a file so that the CLI that loads contacts and the api
+ * that reveals them share one vault key. Marked as demo values; production refuses them.
+ */
+function demoSecrets(file: string): DemoSecrets {
+  const path = resolve(file);
+  if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as DemoSecrets;
+  const secrets: DemoSecrets = {
+    note: 'DEMO SECRETS generated for development on this machine. Never use in production.',
+    sessionSecret: `demo-${randomBytes(32).toString('hex')}`,
+    contactsKeyHex: randomBytes(32).toString('hex'),
+  };
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, JSON.stringify(secrets, null, 2), { mode: 0o600, flag: 'wx' });
+  return secrets;
+}
+
+function appUrlFrom(ownerUrl: string, role: string, password: string): string {
+  const u = new URL(ownerUrl);
+  u.username = role;
+  u.password = password;
+  return u.toString();
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const raw: RawConfig = parsed.data;
+  const production = raw.NODE_ENV === 'production';
+  const problems: string[] = [];
+  const demo: string[] = [];
+
+  if (production) {
+    for (const name of ['DATABASE_URL', 'APP_DATABASE_URL', 'REDIS_URL', 'SESSION_SECRET', 'CONTACTS_KEY', 'PUBLIC_URL'] as const) {
+      if (!raw[name]) problems.push(`${name}: required in production`);
+    }
+    if (raw.SESSION_SECRET && weakSecret(raw.SESSION_SECRET)) problems.push('SESSION_SECRET: too weak (at least 32 characters, not a demo value)');
+  }
+  let contactsKey: Buffer | null = null;
+  if (raw.CONTACTS_KEY) {
+    contactsKey = decodeKey(raw.CONTACTS_KEY);
+    if (!contactsKey) problems.push('CONTACTS_KEY: must be 32 bytes, as 64 hex characters or base64');
+  }
+  if (raw.OIDC_ISSUER && (!raw.OIDC_CLIENT_ID || !raw.OIDC_CLIENT_SECRET)) {
+    problems.push('OIDC_CLIENT_ID, OIDC_CLIENT_SECRET: required when OIDC_ISSUER is set');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  let sessionSecret = raw.SESSION_SECRET;
+  if (!sessionSecret || !contactsKey) {
+    const generated = demoSecrets(raw.DEMO_SECRETS_FILE);
+    if (!sessionSecret) {
+      sessionSecret = generated.sessionSecret;
+      demo.push('SESSION_SECRET');
+    }
+    if (!contactsKey) {
+      contactsKey = Buffer.from(generated.contactsKeyHex, 'hex');
+      demo.push('CONTACTS_KEY');
+    }
+  }
+
+  const ownerUrl = raw.DATABASE_URL ?? DEV_DATABASE_URL;
+  const appPassword = raw.APP_DATABASE_URL ? decodeURIComponent(new URL(raw.APP_DATABASE_URL).password) : DEV_APP_PASSWORD;
+  if (!raw.APP_DATABASE_URL) demo.push('APP_DATABASE_URL');
+  const publicUrl = raw.PUBLIC_URL ?? `http://${raw.HOST === '0.0.0.0' ? '127.0.0.1' : raw.HOST}:${raw.PORT}`;
+
+  return {
+    env: raw.NODE_ENV,
+    database: {
+      ownerUrl,
+      appUrl: raw.APP_DATABASE_URL ?? appUrlFrom(ownerUrl, raw.APP_DB_ROLE, DEV_APP_PASSWORD),
+      appRole: raw.APP_DATABASE_URL ? decodeURIComponent(new URL(raw.APP_DATABASE_URL).username) : raw.APP_DB_ROLE,
+      appPassword,
+      poolSize: raw.DB_POOL_SIZE,
+    },
+    redis: { url: raw.REDIS_URL ?? DEV_REDIS_URL, prefix: raw.REDIS_PREFIX },
+    http: { host: raw.HOST, port: raw.PORT, publicUrl },
+    log: { level: raw.LOG_LEVEL, pretty: raw.LOG_PRETTY === 'true' },
+    secrets: { sessionSecret, contactsKey, contactsKeyId: raw.CONTACTS_KEY_ID, demo },
+    pseudonymisation: { keyFile: raw.PSEUDONYM_KEY_FILE ?? null },
+    auth: {
+      sessionIdleMinutes: raw.SESSION_IDLE_MINUTES,
+      sessionAbsoluteHours: raw.SESSION_ABSOLUTE_HOURS,
+      maxFailedSignIns: raw.SIGN_IN_MAX_FAILURES,
+      lockoutMinutes: raw.SIGN_IN_LOCKOUT_MINUTES,
+      oidc: raw.OIDC_ISSUER
+        ? {
+            issuer: raw.OIDC_ISSUER,
+            clientId: raw.OIDC_CLIENT_ID!,
+            clientSecret: raw.OIDC_CLIENT_SECRET!,
+            roleClaim: raw.OIDC_ROLE_CLAIM,
+            municipalityClaim: raw.OIDC_MUNICIPALITY_CLAIM,
+          }
+        : null,
+    },
+    ingest: { maxQuarantineRatio: raw.QUARANTINE_MAX_RATIO, storageDir: raw.STORAGE_DIR, copyBatchRows: raw.COPY_BATCH_ROWS },
+    identification: { cron: raw.IDENTIFY_CRON, declineCooloffDays: raw.DECLINE_COOLOFF_DAYS },
+    outreach: { unreachableAfterAttempts: raw.UNREACHABLE_AFTER_ATTEMPTS, revealsPerHour: raw.REVEALS_PER_HOUR },
+    retention: {
+      cron: raw.RETENTION_CRON,
+      supersededExtractDays: raw.RETENTION_SUPERSEDED_EXTRACT_DAYS,
+      closedCaseDays: raw.RETENTION_CLOSED_CASE_DAYS,
+      auditAnchorCron: raw.AUDIT_ANCHOR_CRON,
+    },
+    mail: { smtpUrl: raw.SMTP_URL ?? null, from: raw.MAIL_FROM, smsGatewayUrl: raw.SMS_GATEWAY_URL ?? null },
+  };
+}

@@ -1,0 +1,61 @@
+import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { APP_CONFIG, AppConfig } from '@tiltas/config';
+import { Pool } from 'pg';
+import { DatabaseService } from './database.service';
+
+/**
+ * The owner's pool: table owner (or superuser) rights, for the few paths that need DDL: loading an
+ * extract into its own partition and dropping superseded ones. Only the worker and the CLI get it.
+ */
+export const OWNER_POOL = Symbol('OWNER_POOL');
+
+@Injectable()
+class OwnerPoolCloser implements OnApplicationShutdown {
+  constructor(@Inject(OWNER_POOL) private readonly pool: Pool) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+export interface DatabaseModuleOptions {
+  /** Also provide OWNER_POOL (worker, CLI). The api never has it. */
+  readonly owner?: boolean;
+}
+
+@Global()
+@Module({})
+export class DatabaseModule {
+  static forRoot(options: DatabaseModuleOptions = {}): DynamicModule {
+    const ownerProviders = options.owner
+      ? [
+          {
+            provide: OWNER_POOL,
+            inject: [APP_CONFIG],
+            useFactory: (config: AppConfig) =>
+              new Pool({ connectionString: config.database.ownerUrl, max: 4, application_name: 'tiltas-owner' }),
+          },
+          OwnerPoolCloser,
+        ]
+      : [];
+    return {
+      module: DatabaseModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          inject: [APP_CONFIG],
+          useFactory: (config: AppConfig) => ({
+            type: 'postgres' as const,
+            url: config.database.appUrl,
+            // Entities come from each lib's TypeOrmModule.forFeature list: the schema comes from migrations only.
+            autoLoadEntities: true,
+            synchronize: false,
+            migrationsRun: false,
+            extra: { max: config.database.poolSize, application_name: 'tiltas' },
+          }),
+        }),
+      ],
+      providers: [DatabaseService, ...ownerProviders],
+      exports: [DatabaseService, ...(options.owner ? [OWNER_POOL] : [])],
+    };
+  }
+}

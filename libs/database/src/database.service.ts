@@ -1,0 +1,56 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { DbScope } from './scope';
+
+/**
+ * Transactions with their scope. Every write of personal data and its audit entry go through one of
+ * these, so both commit or neither does.
+ */
+@Injectable()
+export class DatabaseService {
+  constructor(@InjectDataSource() readonly dataSource: DataSource) {}
+
+  async transaction<T>(scope: DbScope, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(async (manager) => {
+      await applyScope(manager, scope);
+      return work(manager);
+    });
+  }
+
+  /**
+   * Runs `work` only if this transaction wins the advisory lock named `key`; otherwise returns
+   * `{ locked: false }` at once. The lock ends with the transaction.
+   */
+  async withTryLock<T>(
+    scope: DbScope,
+    key: string,
+    work: (manager: EntityManager) => Promise<T>,
+  ): Promise<{ locked: true; value: T } | { locked: false }> {
+    return this.transaction(scope, async (manager) => {
+      if (!(await tryAdvisoryXactLock(manager, key))) return { locked: false as const };
+      return { locked: true as const, value: await work(manager) };
+    });
+  }
+}
+
+export async function applyScope(manager: EntityManager, scope: DbScope): Promise<void> {
+  await manager.query(
+    `SELECT set_config('tiltas.scope', $1, true), set_config('tiltas.municipality', $2, true),
+            set_config('tiltas.actor', $3, true), set_config('tiltas.role', $4, true)`,
+    [scope.scope, scope.municipality ?? '', scope.actor, scope.role],
+  );
+}
+
+/** A transaction-level advisory lock keyed by a readable name (hashed to bigint by PostgreSQL). */
+export async function tryAdvisoryXactLock(manager: EntityManager, key: string): Promise<boolean> {
+  const rows: Array<{ locked: boolean }> = await manager.query(
+    'SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked',
+    [key],
+  );
+  return rows[0].locked;
+}
+
+export async function advisoryXactLock(manager: EntityManager, key: string): Promise<void> {
+  await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [key]);
+}

@@ -1,0 +1,4 @@
+export * from './scope';
+export * from './database.service';
+export * from './database.module';
+export * from './migrate';

@@ -1,0 +1,47 @@
+/**
+ * The job catalogue: one enum of names, one payload map, one queue per kind of work. The worker refuses to
+ * start unless every name here has exactly one handler (see JobHandlerRegistry).
+ */
+export enum QueueName {
+  INGEST = 'ingest',
+  IDENTIFY = 'identify',
+  LETTERS = 'letters',
+  MAINTENANCE = 'maintenance',
+}
+
+export enum JobName {
+  /** A round trip through the queue: proves api → Redis → worker → PostgreSQL. */
+  PING = 'system.ping',
+}
+
+export interface JobPayloads {
+  [JobName.PING]: { token: string };
+}
+
+export const JOB_QUEUE: Readonly<Record<JobName, QueueName>> = {
+  [JobName.PING]: QueueName.MAINTENANCE,
+};
+
+/** How many jobs of a queue one worker process runs at once. Identification is one heavy job at a time. */
+export const QUEUE_CONCURRENCY: Readonly<Record<QueueName, number>> = {
+  [QueueName.INGEST]: 1,
+  [QueueName.IDENTIFY]: 1,
+  [QueueName.LETTERS]: 4,
+  [QueueName.MAINTENANCE]: 2,
+};
+
+/**
+ * Retries with exponential backoff for unexpected failures. Completed jobs are kept for a week so that a
+ * period's deterministic job id (e.g. `identify:2026-10-01`) cannot be enqueued a second time by a late tick.
+ */
+export const DEFAULT_JOB_OPTIONS = {
+  attempts: 5,
+  backoff: { type: 'exponential' as const, delay: 5_000 },
+  removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
+  removeOnFail: { age: 30 * 24 * 3600 },
+};
+
+export const ALL_JOB_NAMES: readonly JobName[] = Object.values(JobName);
+
+/** Job ids that name their period, so that any number of schedulers enqueue a period once. */
+export const periodJobId = (name: JobName, period: string): string => `${name.split('.')[0]}:${period}`;

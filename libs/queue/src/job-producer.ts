@@ -1,0 +1,47 @@
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@tiltas/config';
+import { Job, JobsOptions, Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { ALL_JOB_NAMES, DEFAULT_JOB_OPTIONS, JOB_QUEUE, JobName, JobPayloads, QueueName } from './job-catalogue';
+import { createRedis } from './redis';
+
+/** The one way anything enqueues work. Typed by the catalogue; one BullMQ Queue per QueueName. */
+@Injectable()
+export class JobProducer implements OnApplicationShutdown {
+  private readonly connection: Redis;
+  private readonly queues = new Map<QueueName, Queue>();
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    this.connection = createRedis(config, 'queue');
+  }
+
+  queue(name: QueueName): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: this.connection, prefix: this.config.redis.prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  async enqueue<N extends JobName>(name: N, payload: JobPayloads[N], options: JobsOptions = {}): Promise<Job> {
+    return this.queue(JOB_QUEUE[name]).add(name, payload, options);
+  }
+
+  /** Counts per queue, for /metrics and the status page. */
+  async counts(): Promise<Record<QueueName, Record<string, number>>> {
+    const entries = await Promise.all(
+      Object.values(QueueName).map(async (q) => [q, await this.queue(q).getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed')] as const),
+    );
+    return Object.fromEntries(entries) as Record<QueueName, Record<string, number>>;
+  }
+
+  get jobNames(): readonly JobName[] {
+    return ALL_JOB_NAMES;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    this.connection.disconnect();
+  }
+}
