@@ -1,0 +1,406 @@
+import { REGISTERS, type ColumnDeclaration, type RegisterCode } from '@tiltas/registers';
+import type {
+  Comparison,
+  Condition,
+  CriterionDefinition,
+  EventCondition,
+} from '../criterion.schema';
+import { ParamBag, type CompiledSql, type SqlParam, type SqlValue } from './sql-params';
+
+/**
+ * Compiles a validated criterion to one set-based SELECT over the register tables (`reg_<code>`, one
+ * extract each, chosen by a bound extract id). Every identifier comes from the register declarations
+ * (the criterion's names were checked against them); every value is a bind parameter.
+ *
+ * Result columns: pseudonym bytea, municipality text, priority integer, window_date date, reason jsonb.
+ */
+
+const table = (register: RegisterCode): string => `reg_${register}`;
+
+function declaredColumn(register: RegisterCode, name: string): ColumnDeclaration {
+  const col = REGISTERS[register].columns.find((c) => c.name === name && c.type !== 'pseudonym');
+  // Validation guarantees the column; reaching here with an unknown one is a programming error.
+  if (!col) throw new Error(`${register} has no column ${name}`);
+  return col;
+}
+
+function eventAlias(event: EventCondition): string {
+  return `ev_${event.name}`;
+}
+
+/** One-line descriptions used as SQL comments and funnel labels; built from declarations and numbers only. */
+export function describeCondition(cond: Condition): string {
+  switch (cond.kind) {
+    case 'resident':
+      return 'resident at D: in population, not deceased or emigrated on or before D';
+    case 'age':
+      if (cond.min !== undefined && cond.max !== undefined) return `age ${cond.min}-${cond.max} in full years at D`;
+      if (cond.min !== undefined) return `age ${cond.min} or more in full years at D`;
+      return `age ${cond.max} or less in full years at D`;
+    case 'inRegister':
+      return `in ${cond.register} at D${describeWhere(cond.where)}`;
+    case 'notInRegister':
+      return `not in ${cond.register} at D${describeWhere(cond.where)}`;
+    case 'event': {
+      const parts = [`event ${cond.name}: some ${cond.register} row`];
+      if (cond.window) parts.push(`with ${cond.date} in [${offset(cond.window.fromDays)}, ${offset(cond.window.toDays)}]`);
+      if (cond.activeAtD) parts.push('active at D');
+      return parts.join(' ') + describeWhere(cond.where);
+    }
+  }
+}
+
+function offset(days: number): string {
+  if (days === 0) return 'D';
+  return days > 0 ? `D+${days}` : `D-${-days}`;
+}
+
+function describeWhere(where: readonly Comparison[] | undefined): string {
+  if (!where?.length) return '';
+  return ' where ' + where.map((c) => {
+    if (c.op === 'isNull' || c.op === 'isNotNull') return `${c.column} ${c.op === 'isNull' ? 'is null' : 'is not null'}`;
+    if (c.op === 'in' || c.op === 'notIn') return `${c.column} ${c.op === 'in' ? 'in' : 'not in'} (${c.values.length} values)`;
+    return `${c.column} ${c.op} value`;
+  }).join(' and ');
+}
+
+class CriterionSql {
+  readonly bag = new ParamBag();
+  private readonly events: EventCondition[];
+
+  constructor(readonly criterion: CriterionDefinition) {
+    this.events = criterion.conditions.filter((c): c is EventCondition => c.kind === 'event');
+  }
+
+  get D(): string {
+    return this.bag.asOf();
+  }
+
+  event(name: string): EventCondition {
+    const ev = this.events.find((e) => e.name === name);
+    if (!ev) throw new Error(`no event ${name}`);
+    return ev;
+  }
+
+  activeAt(alias: string, register: RegisterCode): string {
+    const period = REGISTERS[register].period;
+    if (!period) throw new Error(`${register} has no period`);
+    // prison custody ends the day before release: released_on is itself a day outside (exclusive end).
+    const endOp = period.end === 'exclusive' ? '>' : '>=';
+    return `${alias}.${period.from} <= ${this.D} AND (${alias}.${period.to} IS NULL OR ${alias}.${period.to} ${endOp} ${this.D})`;
+  }
+
+  comparison(alias: string, register: RegisterCode, cmp: Comparison, path: string): string {
+    const col = declaredColumn(register, cmp.column);
+    const ref = `${alias}.${col.name}`;
+    const integer = col.type === 'integer';
+    switch (cmp.op) {
+      case 'isNull':
+        return `${ref} IS NULL`;
+      case 'isNotNull':
+        return `${ref} IS NOT NULL`;
+      case 'in':
+        return `${ref} = ANY(${this.bag.value(`${path}.values`, cmp.values as SqlValue, integer ? 'int[]' : 'text[]')})`;
+      // A null value is not in any list: "not in (X)" holds for it.
+      case 'notIn':
+        return `(${ref} IS NULL OR ${ref} <> ALL(${this.bag.value(`${path}.values`, cmp.values as SqlValue, integer ? 'int[]' : 'text[]')}))`;
+      case '<>':
+        return `${ref} IS DISTINCT FROM ${this.bag.value(`${path}.value`, cmp.value, integer ? 'int' : 'text')}`;
+      default:
+        return `${ref} ${cmp.op} ${this.bag.value(`${path}.value`, cmp.value, integer ? 'int' : 'text')}`;
+    }
+  }
+
+  where(alias: string, register: RegisterCode, where: readonly Comparison[] | undefined, path: string): string[] {
+    return (where ?? []).map((cmp, i) => this.comparison(alias, register, cmp, `${path}.where.${i}`));
+  }
+
+  /** The predicates an event row must meet, with the event's register aliased as `alias`. */
+  eventPredicates(ev: EventCondition, index: number, alias: string): string[] {
+    const path = `conditions.${index}`;
+    const preds = [
+      `${alias}.extract_id = ${this.bag.extract(ev.register)}`,
+      `${alias}.pseudonym = p.pseudonym`,
+      `${alias}.${ev.date} IS NOT NULL`,
+    ];
+    if (ev.window) {
+      preds.push(
+        `${alias}.${ev.date} BETWEEN ${this.D} + ${this.bag.value(`${path}.window.fromDays`, ev.window.fromDays, 'int')}` +
+          ` AND ${this.D} + ${this.bag.value(`${path}.window.toDays`, ev.window.toDays, 'int')}`,
+      );
+    }
+    if (ev.activeAtD) preds.push(this.activeAt(alias, ev.register));
+    preds.push(...this.where(alias, ev.register, ev.where, path));
+    return preds;
+  }
+
+  /** The municipality column the case rule takes from this event, if any. */
+  municipalityColumn(ev: EventCondition): string | undefined {
+    const m = this.criterion.municipality;
+    return m.source === 'event' && m.event === ev.name ? m.column : undefined;
+  }
+
+  /** The representative row first: by date, then (for the case municipality) the smallest non-null code. */
+  eventOrder(ev: EventCondition, alias: string): string {
+    const order = [`${alias}.${ev.date} ${ev.pick === 'earliest' ? 'ASC' : 'DESC'}`];
+    const mun = this.municipalityColumn(ev);
+    if (mun) order.push(`${alias}.${mun} ASC NULLS LAST`);
+    order.push(`${alias}.line ASC`);
+    return order.join(', ');
+  }
+
+  /** Columns the event row reports in `reason`: its date, its period, what it was compared on, its municipality. */
+  eventColumns(ev: EventCondition): string[] {
+    const cols = [ev.date];
+    const period = REGISTERS[ev.register].period;
+    if (ev.activeAtD && period) cols.push(period.from, period.to);
+    for (const cmp of ev.where ?? []) cols.push(cmp.column);
+    const mun = this.municipalityColumn(ev);
+    if (mun) cols.push(mun);
+    return [...new Set(cols)];
+  }
+
+  /** A condition as a boolean over the population row `p`, for WHERE and for the funnel. */
+  predicate(cond: Condition, index: number): string {
+    const path = `conditions.${index}`;
+    switch (cond.kind) {
+      case 'resident':
+        return `(p.deceased_on IS NULL OR p.deceased_on > ${this.D}) AND (p.emigrated_on IS NULL OR p.emigrated_on > ${this.D})`;
+      case 'age': {
+        // Full years: age >= N exactly when birth_date <= D - N years; PostgreSQL maps 29 February to
+        // 28 February in a common year, so a leap-day birthday turns on 1 March, as ageAt counts.
+        const preds: string[] = [];
+        if (cond.min !== undefined) {
+          preds.push(`p.birth_date <= ${this.D} - make_interval(years => ${this.bag.value(`${path}.min`, cond.min, 'int')})`);
+        }
+        if (cond.max !== undefined) {
+          preds.push(`p.birth_date > ${this.D} - make_interval(years => ${this.bag.value(`${path}.max`, cond.max, 'int')} + 1)`);
+        }
+        return preds.join(' AND ');
+      }
+      case 'inRegister':
+      case 'notInRegister': {
+        const preds = [
+          `r.extract_id = ${this.bag.extract(cond.register)}`,
+          `r.pseudonym = p.pseudonym`,
+          this.activeAt('r', cond.register),
+          ...this.where('r', cond.register, cond.where, path),
+        ];
+        const exists = `EXISTS (SELECT 1 FROM ${table(cond.register)} AS r WHERE ${preds.join(' AND ')})`;
+        return cond.kind === 'inRegister' ? exists : `NOT ${exists}`;
+      }
+      case 'event':
+        return `EXISTS (SELECT 1 FROM ${table(cond.register)} AS e WHERE ${this.eventPredicates(cond, index, 'e').join(' AND ')})`;
+    }
+  }
+
+  /** The case municipality; `eventRef` gives the SQL for an event's column (lateral alias or subquery). */
+  municipality(eventRef: (ev: EventCondition, column: string) => string): string {
+    const m = this.criterion.municipality;
+    if (m.source === 'population') return 'p.municipality';
+    return `COALESCE(${eventRef(this.event(m.event), m.column)}, p.municipality)`;
+  }
+
+  scopePredicate(municipality: string): string | undefined {
+    const scope = this.criterion.scope;
+    if (!scope) return undefined;
+    return `${municipality} = ANY(${this.bag.value('scope', scope, 'text[]')})`;
+  }
+
+  ageOutDate(): string {
+    const maxima = this.criterion.conditions.flatMap((c) => (c.kind === 'age' && c.max !== undefined ? [c.max] : []));
+    const index = this.criterion.conditions.findIndex((c) => c.kind === 'age' && c.max === Math.min(...maxima));
+    // The last day in the band: the day before the (max+1)th birthday, computed from the day before
+    // birth so that a 29 February birthday gives 28 February in a common year (its last day at max).
+    return `((p.birth_date - 1) + make_interval(years => ${this.bag.value(`conditions.${index}.max`, Math.min(...maxima), 'int')} + 1))::date`;
+  }
+}
+
+/** The run query: everyone the criterion finds at D, one row each. */
+export function compileCriterion(criterion: CriterionDefinition): CompiledSql {
+  const q = new CriterionSql(criterion);
+  const conds = criterion.conditions;
+  const D = q.D;
+  const extractPopulation = q.bag.extract('population');
+
+  const laterals: string[] = [];
+  conds.forEach((cond, i) => {
+    if (cond.kind !== 'event') return;
+    const alias = eventAlias(cond);
+    const cols = q.eventColumns(cond).map((c) => `e.${c}`).join(', ');
+    laterals.push(
+      [
+        `-- ${i + 1}. ${describeCondition(cond)}; the row that represents it:`,
+        `CROSS JOIN LATERAL (`,
+        `  SELECT ${cols}`,
+        `  FROM ${table(cond.register)} AS e`,
+        `  WHERE ${q.eventPredicates(cond, i, 'e').join('\n    AND ')}`,
+        `  ORDER BY ${q.eventOrder(cond, 'e')}`,
+        `  LIMIT 1`,
+        `) AS ${alias}`,
+      ].join('\n'),
+    );
+  });
+
+  const where: string[] = [`WHERE p.extract_id = ${extractPopulation}`];
+  conds.forEach((cond, i) => {
+    if (cond.kind === 'event') return;
+    where.push(`  -- ${i + 1}. ${describeCondition(cond)}`, `  AND ${q.predicate(cond, i)}`);
+  });
+  const municipality = q.municipality((ev, col) => `${eventAlias(ev)}.${col}`);
+  const scope = q.scopePredicate(municipality);
+  if (scope) where.push('  -- only cases of the municipalities in scope', `  AND ${scope}`);
+
+  const { priority, windowDate } = priorityColumns(q, (ev) => `${eventAlias(ev)}.${ev.date}`);
+
+  const reasonParts = [`'age', date_part('year', age(${D}, p.birth_date))::int`];
+  conds.forEach((cond, i) => {
+    if (cond.kind !== 'event') return;
+    const alias = eventAlias(cond);
+    const fields = q.eventColumns(cond).map((c) => `'${c}', ${alias}.${c}`).join(', ');
+    reasonParts.push(`${q.bag.value(`conditions.${i}.name`, cond.name, 'text')}, jsonb_build_object(${fields})`);
+  });
+
+  const sql = [
+    `-- criterion ${criterion.id}: everyone it finds at D, one row each`,
+    `SELECT p.pseudonym,`,
+    `       ${municipality} AS municipality,`,
+    `       (${priority})::integer AS priority,`,
+    `       (${windowDate})::date AS window_date,`,
+    `       jsonb_build_object(${reasonParts.join(',\n                          ')}) AS reason`,
+    `FROM ${table('population')} AS p`,
+    ...laterals,
+    ...where,
+  ].join('\n');
+  return q.bag.result(sql);
+}
+
+function priorityColumns(q: CriterionSql, eventDate: (ev: EventCondition) => string): { priority: string; windowDate: string } {
+  const rule = q.criterion.priority;
+  const D = q.D;
+  if (rule.kind === 'daysUntilAgeOut') {
+    const last = q.ageOutDate();
+    return { priority: `${last} - ${D}`, windowDate: last };
+  }
+  const ev = q.event(rule.event);
+  const date = eventDate(ev);
+  switch (rule.kind) {
+    case 'daysSince':
+      return { priority: `${D} - ${date}`, windowDate: date };
+    case 'daysUntil':
+      return { priority: `${date} - ${D}`, windowDate: date };
+    case 'daysUntilWindowCloses': {
+      // The date stays in [D+from, D+to] while D <= date − from: that is the last day it lists the person.
+      const index = q.criterion.conditions.indexOf(ev);
+      const from = q.bag.value(`conditions.${index}.window.fromDays`, ev.window!.fromDays, 'int');
+      return { priority: `(${date} - ${from}) - ${D}`, windowDate: date };
+    }
+  }
+}
+
+export interface FunnelStep {
+  /** Result column holding the count of people left after this step. */
+  readonly column: string;
+  readonly label: string;
+}
+
+export interface CompiledFunnel extends CompiledSql {
+  /** `step_0` is everyone in the population extract; then one step per condition, then the scope if any. */
+  readonly steps: readonly FunnelStep[];
+}
+
+/**
+ * How many people remain after each condition, in order: one pass over the population extract in which
+ * each person stops at the first condition they fail (CASE evaluates lazily, so later EXISTS are skipped).
+ */
+export function compileFunnel(criterion: CriterionDefinition): CompiledFunnel {
+  const q = new CriterionSql(criterion);
+  const extractPopulation = q.bag.extract('population');
+  const tests: { label: string; predicate: string }[] = criterion.conditions.map((cond, i) => ({
+    label: describeCondition(cond),
+    predicate: q.predicate(cond, i),
+  }));
+  const municipality = q.municipality((ev, col) => {
+    const alias = 'm';
+    return `(SELECT ${alias}.${col} FROM ${table(ev.register)} AS ${alias} WHERE ${q
+      .eventPredicates(ev, criterion.conditions.indexOf(ev), alias)
+      .join(' AND ')} ORDER BY ${q.eventOrder(ev, alias)} LIMIT 1)`;
+  });
+  const scope = q.scopePredicate(municipality);
+  if (scope) tests.push({ label: 'case municipality in scope', predicate: scope });
+
+  const cases = tests.map((t, i) => `    -- ${i + 1}. ${t.label}\n    WHEN (${t.predicate}) IS NOT TRUE THEN ${i}`);
+  const steps: FunnelStep[] = [{ column: 'step_0', label: 'in the population extract' }];
+  const counts = ['count(*)::int AS step_0'];
+  tests.forEach((t, i) => {
+    steps.push({ column: `step_${i + 1}`, label: t.label });
+    counts.push(`count(*) FILTER (WHERE passed >= ${i + 1})::int AS step_${i + 1}`);
+  });
+  const sql = [
+    `-- criterion ${criterion.id}: people remaining after each condition, in order`,
+    `SELECT ${counts.join(',\n       ')}`,
+    `FROM (`,
+    `  SELECT CASE`,
+    ...cases,
+    `    ELSE ${tests.length} END AS passed`,
+    `  FROM ${table('population')} AS p`,
+    `  WHERE p.extract_id = ${extractPopulation}`,
+    `) AS f`,
+  ].join('\n');
+  return { ...q.bag.result(sql), steps };
+}
+
+/** Counts from the funnel's single row, labelled. */
+export function readFunnel(funnel: CompiledFunnel, row: Record<string, unknown>): { label: string; remaining: number }[] {
+  return funnel.steps.map((s) => ({ label: s.label, remaining: Number(row[s.column]) }));
+}
+
+export interface ReviewOptions {
+  /** Inline this date for D; without it D is the psql variable `:'as_of'`. */
+  readonly asOf?: string;
+}
+
+function literal(value: SqlValue): string {
+  const quote = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+  if (Array.isArray(value)) {
+    return `ARRAY[${(value as readonly (string | number)[]).map((v) => (typeof v === 'number' ? (v < 0 ? `(${v})` : String(v)) : quote(v))).join(', ')}]`;
+  }
+  if (typeof value === 'number') return value < 0 ? `(${value})` : String(value);
+  return quote(value as string);
+}
+
+function reviewValue(param: SqlParam, options: ReviewOptions): string {
+  switch (param.kind) {
+    case 'asOf':
+      return options.asOf ? literal(options.asOf) : `:'as_of'`;
+    case 'extract':
+      return `(SELECT id FROM extract WHERE register = ${literal(param.register)} AND status = 'ACTIVE')`;
+    case 'value':
+      return literal(param.value);
+  }
+}
+
+function commentLine(text: string): string {
+  return `-- ${text.replace(/[\r\n]+/g, ' ')}`;
+}
+
+/**
+ * The run query as a reviewer reads it: commented, with each register's active extract looked up by name
+ * and every value written out, runnable by hand in psql (`psql -v as_of=2026-10-01 -f review.sql`).
+ */
+export function sqlForReview(criterion: CriterionDefinition, options: ReviewOptions = {}): string {
+  const compiled = compileCriterion(criterion);
+  const body = compiled.sql.replace(/\$(\d+)\b/g, (_, n: string) => reviewValue(compiled.params[Number(n) - 1], options));
+  const header = [
+    commentLine(`criterion ${criterion.id}: ${criterion.title}`),
+    commentLine(`purpose: ${criterion.purpose}`),
+    commentLine(`D = ${options.asOf ?? ":'as_of' (set it with psql -v as_of=YYYY-MM-DD or \\set as_of 'YYYY-MM-DD')"}`),
+    commentLine('each register is read from its ACTIVE extract'),
+    commentLine(`conditions, in order:`),
+    ...criterion.conditions.map((c, i) => commentLine(`  ${i + 1}. ${describeCondition(c)}`)),
+    commentLine(`municipality: ${criterion.municipality.source === 'population' ? 'population.municipality' : `${criterion.municipality.column} of event ${criterion.municipality.event} (smallest non-null code on that date), else population.municipality`}`),
+    commentLine(`priority (smaller is more urgent): ${criterion.priority.kind}${'event' in criterion.priority ? ` of event ${criterion.priority.event}` : ''}`),
+    ...(criterion.scope ? [commentLine(`scope: ${criterion.scope.join(', ')}`)] : []),
+  ];
+  return `${header.join('\n')}\n${body};\n`;
+}
