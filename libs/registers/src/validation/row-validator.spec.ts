@@ -59,6 +59,13 @@ describe('RowValidator', () => {
     expect(employ({ employed_to: value })).toEqual({ line: 7, column: 'employed_to', reason });
   });
 
+  it('gives a date seen before the same verdict again', () => {
+    for (let i = 0; i < 3; i++) {
+      expect(employ({ employed_to: '2027-02-30' })).toMatchObject({ reason: 'impossible date 2027-02-30' });
+      expect(isQuarantined(employ({ employed_to: '2027-02-28' }))).toBe(false);
+    }
+  });
+
   it('accepts 29 February in a leap year', () => {
     expect(isQuarantined(employ({ employed_from: '2024-02-29', employed_to: '2024-03-01' }))).toBe(false);
   });
