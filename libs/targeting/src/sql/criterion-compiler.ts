@@ -210,9 +210,12 @@ class CriterionSql {
   ageOutDate(): string {
     const maxima = this.criterion.conditions.flatMap((c) => (c.kind === 'age' && c.max !== undefined ? [c.max] : []));
     const index = this.criterion.conditions.findIndex((c) => c.kind === 'age' && c.max === Math.min(...maxima));
-    // The last day in the band: the day before the (max+1)th birthday, computed from the day before
-    // birth so that a 29 February birthday gives 28 February in a common year (its last day at max).
-    return `((p.birth_date - 1) + make_interval(years => ${this.bag.value(`conditions.${index}.max`, Math.min(...maxima), 'int')} + 1))::date`;
+    // The last day in the band is the day before the (max+1)th birthday. PostgreSQL adds years to a
+    // 29 February as 28 February in a common year, where that day is itself the last day in the band
+    // (the birthday falls on 1 March); the day-of-month differing is exactly that case.
+    const years = `make_interval(years => ${this.bag.value(`conditions.${index}.max`, Math.min(...maxima), 'int')} + 1)`;
+    const birthday = `(p.birth_date + ${years})::date`;
+    return `(${birthday} - CASE WHEN extract(day FROM p.birth_date) = extract(day FROM ${birthday}) THEN 1 ELSE 0 END)`;
   }
 }
 
