@@ -12,6 +12,20 @@ export function pseudonymOf(label: string): string {
   return createHash('sha256').update(`boundary:${label}`).digest('hex');
 }
 
+/** Merges nations row by row (their pseudonyms must not overlap). */
+export function mergeNations(...parts: BoundaryNation[]): BoundaryNation {
+  const nation: Nation = {};
+  const labels = new Map<string, string>();
+  for (const part of parts) {
+    for (const [register, rows] of Object.entries(part.nation)) {
+      const key = register as keyof Nation;
+      nation[key] = [...(nation[key] ?? []), ...(rows ?? [])];
+    }
+    for (const [p, l] of part.labels) labels.set(p, l);
+  }
+  return { nation, labels };
+}
+
 /** The same day `n` years before `d` (28 February when that day would be 29 February of a common year). */
 export function yearsBefore(d: string, n: number): string {
   const [y, rest] = [Number(d.slice(0, 4)) - n, d.slice(4)];
@@ -33,7 +47,8 @@ export interface BoundaryNation {
   readonly labels: ReadonlyMap<string, string>;
 }
 
-export function buildBoundaryNation(d: string): BoundaryNation {
+/** `tag` prefixes every label, so nations built around several dates can share one extract. */
+export function buildBoundaryNation(d: string, tag = ''): BoundaryNation {
   const day = (n: number): string => addDays(d, n);
   const age = (n: number, plusDays = 0): string => addDays(yearsBefore(d, n), plusDays);
   const young = age(20);
@@ -171,7 +186,8 @@ export function buildBoundaryNation(d: string): BoundaryNation {
   const nation: Required<Pick<Nation, 'population'>> & Nation = { population: [] };
   const labels = new Map<string, string>();
   let n = 0;
-  for (const [label, spec] of Object.entries(people)) {
+  for (const [bare, spec] of Object.entries(people)) {
+    const label = tag + bare;
     const pseudonym = pseudonymOf(label);
     labels.set(pseudonym, label);
     n += 1;
