@@ -69,8 +69,12 @@ const eventCondition = z.strictObject({
   /** The same row's period is active at D (prison: custody not yet released). */
   activeAtD: z.boolean().optional(),
   where: z.array(comparisonSchema).optional(),
-  /** Which matching row represents the event: the latest or earliest `date` (default latest). */
-  pick: z.enum(['latest', 'earliest']).optional(),
+  /**
+   * Which matching rows represent the event: the one with the latest or earliest `date` (default latest),
+   * or `each` row, so that a person may be found once per distinct case municipality (pre-release: the
+   * release municipality of each custody about to end).
+   */
+  pick: z.enum(['latest', 'earliest', 'each']).optional(),
 });
 
 export const conditionSchema = z.discriminatedUnion('kind', [
@@ -87,7 +91,8 @@ export type AgeCondition = z.infer<typeof ageCondition>;
 /**
  * The case municipality: the population municipality, or a municipality column of the event's
  * representative row (ties on that date broken by the smallest non-null code), falling back to the
- * population municipality when that row has none.
+ * population municipality when that row has none. With an event picked `each`, every matching row
+ * gives a municipality, and the person is found once per distinct one (its most urgent row).
  */
 export const municipalityRuleSchema = z.discriminatedUnion('source', [
   z.strictObject({ source: z.literal('population') }),

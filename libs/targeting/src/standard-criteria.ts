@@ -61,7 +61,9 @@ const definitions: unknown[] = [
         date: 'expected_release_on',
         window: { fromDays: 0, toDays: 60 },
         activeAtD: true,
-        pick: 'earliest',
+        // "release_municipality of that custody": a person held in two custodies ending soon, bound for
+        // two municipalities, is found in each.
+        pick: 'each',
       },
     ],
     municipality: { source: 'event', event: 'custody', column: 'release_municipality' },

@@ -230,16 +230,16 @@ export function compileCriterion(criterion: CriterionDefinition): CompiledSql {
   conds.forEach((cond, i) => {
     if (cond.kind !== 'event') return;
     const alias = eventAlias(cond);
-    const cols = q.eventColumns(cond).map((c) => `e.${c}`).join(', ');
+    const cols = [...q.eventColumns(cond), 'line'].map((c) => `e.${c}`).join(', ');
+    const each = cond.pick === 'each';
     laterals.push(
       [
-        `-- ${i + 1}. ${describeCondition(cond)}; the row that represents it:`,
+        `-- ${i + 1}. ${describeCondition(cond)}; ${each ? 'each row that matches:' : 'the row that represents it:'}`,
         `CROSS JOIN LATERAL (`,
         `  SELECT ${cols}`,
         `  FROM ${table(cond.register)} AS e`,
         `  WHERE ${q.eventPredicates(cond, i, 'e').join('\n    AND ')}`,
-        `  ORDER BY ${q.eventOrder(cond, 'e')}`,
-        `  LIMIT 1`,
+        ...(each ? [] : [`  ORDER BY ${q.eventOrder(cond, 'e')}`, `  LIMIT 1`]),
         `) AS ${alias}`,
       ].join('\n'),
     );
@@ -264,9 +264,12 @@ export function compileCriterion(criterion: CriterionDefinition): CompiledSql {
     reasonParts.push(`${q.bag.value(`conditions.${i}.name`, cond.name, 'text')}, jsonb_build_object(${fields})`);
   });
 
+  // Events picked `each` can match several rows: keep one row per person and municipality, the most urgent.
+  const eachEvents = conds.filter((c): c is EventCondition => c.kind === 'event' && c.pick === 'each');
+  const distinct = eachEvents.length > 0;
   const sql = [
-    `-- criterion ${criterion.id}: everyone it finds at D, one row each`,
-    `SELECT p.pseudonym,`,
+    `-- criterion ${criterion.id}: everyone it finds at D, one row ${distinct ? 'per person and case municipality' : 'each'}`,
+    `SELECT ${distinct ? `DISTINCT ON (p.pseudonym, ${municipality})\n       ` : ''}p.pseudonym,`,
     `       ${municipality} AS municipality,`,
     `       (${priority})::integer AS priority,`,
     `       (${windowDate})::date AS window_date,`,
@@ -274,6 +277,9 @@ export function compileCriterion(criterion: CriterionDefinition): CompiledSql {
     `FROM ${table('population')} AS p`,
     ...laterals,
     ...where,
+    ...(distinct
+      ? [`ORDER BY p.pseudonym, ${municipality}, ${priority}, ${windowDate}, ${eachEvents.map((e) => `${eventAlias(e)}.line`).join(', ')}`]
+      : []),
   ].join('\n');
   return q.bag.result(sql);
 }
@@ -323,13 +329,25 @@ export function compileFunnel(criterion: CriterionDefinition): CompiledFunnel {
     label: describeCondition(cond),
     predicate: q.predicate(cond, i),
   }));
-  const municipality = q.municipality((ev, col) => {
-    const alias = 'm';
-    return `(SELECT ${alias}.${col} FROM ${table(ev.register)} AS ${alias} WHERE ${q
-      .eventPredicates(ev, criterion.conditions.indexOf(ev), alias)
-      .join(' AND ')} ORDER BY ${q.eventOrder(ev, alias)} LIMIT 1)`;
-  });
-  const scope = q.scopePredicate(municipality);
+  const rule = criterion.municipality;
+  const municipalityEvent = rule.source === 'event' ? q.event(rule.event) : undefined;
+  let scope: string | undefined;
+  if (rule.source === 'event' && municipalityEvent?.pick === 'each') {
+    // Found once per matching row: in scope when any matching row's municipality is.
+    const inScope = q.scopePredicate(`COALESCE(m.${rule.column}, p.municipality)`);
+    if (inScope) {
+      const preds = q.eventPredicates(municipalityEvent, criterion.conditions.indexOf(municipalityEvent), 'm');
+      scope = `EXISTS (SELECT 1 FROM ${table(municipalityEvent.register)} AS m WHERE ${[...preds, inScope].join(' AND ')})`;
+    }
+  } else {
+    const municipality = q.municipality((ev, col) => {
+      const alias = 'm';
+      return `(SELECT ${alias}.${col} FROM ${table(ev.register)} AS ${alias} WHERE ${q
+        .eventPredicates(ev, criterion.conditions.indexOf(ev), alias)
+        .join(' AND ')} ORDER BY ${q.eventOrder(ev, alias)} LIMIT 1)`;
+    });
+    scope = q.scopePredicate(municipality);
+  }
   if (scope) tests.push({ label: 'case municipality in scope', predicate: scope });
 
   const cases = tests.map((t, i) => `    -- ${i + 1}. ${t.label}\n    WHEN (${t.predicate}) IS NOT TRUE THEN ${i}`);

@@ -153,6 +153,11 @@ export function buildBoundaryNation(d: string, tag = ''): BoundaryNation {
     birth: adult,
     rows: { prison: [custody(day(-300), null, day(10), 'LT-11'), custody(day(-500), null, null, 'LT-12')] },
   });
+  add('two custodies ending soon, two municipalities', {
+    birth: adult,
+    municipality: 'LT-41',
+    rows: { prison: [custody(day(-300), null, day(5), 'LT-40'), custody(day(-200), null, day(20), null), custody(day(-100), null, day(2), 'LT-40')] },
+  });
   add('expected release aged 17', { birth: age(18, 1), rows: { prison: [custody(day(-300), null, day(10), 'LT-30')] } });
   add('expected release and employed', { birth: adult, rows: { prison: [custody(day(-300), null, day(10), 'LT-36')], employment: [job(day(-300), null)] } });
 

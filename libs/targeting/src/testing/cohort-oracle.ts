@@ -120,10 +120,16 @@ export function oracleStandardCohorts(nation: Nation, d: string): Record<string,
         const expected = str(r, 'expected_release_on');
         return custodyActive(r) && expected !== null && expected >= d && expected <= addDays(d, 60);
       });
-      if (custodies.length > 0) {
-        const earliest = custodies.map((r) => str(r, 'expected_release_on')!).sort()[0];
-        const mun = smallest(custodies.filter((r) => str(r, 'expected_release_on') === earliest).map((r) => str(r, 'release_municipality')));
-        out['pre-release'].push({ pseudonym: p, municipality: mun ?? home, priority: daysBetween(d, earliest), windowDate: earliest });
+      // "release_municipality of that custody": each custody ending soon names its own municipality.
+      const byMunicipality = new Map<string, string>();
+      for (const r of custodies) {
+        const mun = str(r, 'release_municipality') ?? home;
+        const expected = str(r, 'expected_release_on')!;
+        const prior = byMunicipality.get(mun);
+        if (prior === undefined || expected < prior) byMunicipality.set(mun, expected);
+      }
+      for (const [mun, expected] of byMunicipality) {
+        out['pre-release'].push({ pseudonym: p, municipality: mun, priority: daysBetween(d, expected), windowDate: expected });
       }
     }
 
