@@ -2,10 +2,16 @@ import type { MigrationInterface } from 'typeorm';
 import { CreateAppRole1764000000000 } from './1764000000000-CreateAppRole';
 import { CreateRegisterTables1764000000100 } from './1764000000100-CreateRegisterTables';
 import { CreateJobRuns1764000000200 } from './1764000000200-CreateJobRuns';
+import { CreateLawfulBases1764000001000 } from './1764000001000-CreateLawfulBases';
+import { CreateAuditLog1764000001100 } from './1764000001100-CreateAuditLog';
+import { CreateUsers1764000002000 } from './1764000002000-CreateUsers';
 
 /** Every migration, in order. Listed by hand: a migration exists when it is reviewed and named here. */
 export const MIGRATIONS: Array<new () => MigrationInterface> = [
   CreateAppRole1764000000000,
   CreateRegisterTables1764000000100,
   CreateJobRuns1764000000200,
+  CreateLawfulBases1764000001000,
+  CreateAuditLog1764000001100,
+  CreateUsers1764000002000,
 ];

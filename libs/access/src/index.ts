@@ -1,0 +1,14 @@
+export * from './roles';
+export * from './access.decorators';
+export * from './access.module';
+export * from './auth.guard';
+export * from './auth.service';
+export * from './api-tokens.service';
+export * from './csrf';
+export * from './oidc.service';
+export * from './password-hasher';
+export * from './session-store';
+export * from './sign-in-throttle';
+export * from './users.service';
+export { UserEntity } from './user.entity';
+export { ApiTokenEntity } from './api-token.entity';

@@ -1,0 +1,48 @@
+import { DbScope } from '@tiltas/database';
+import { MUNICIPALITY_CODES } from '@tiltas/registers';
+
+export const ROLES = ['WORKER', 'COORDINATOR', 'AUDITOR', 'ADMIN'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const LANGUAGES = ['lt', 'en'] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+/** Workers and coordinators act for one municipality; auditors and admins may be national or municipal. */
+export const MUNICIPAL_ONLY_ROLES: readonly Role[] = ['WORKER', 'COORDINATOR'];
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}
+
+export function isMunicipalityCode(value: unknown): value is string {
+  return typeof value === 'string' && MUNICIPALITY_CODES.includes(value);
+}
+
+/** Who a request or command acts for: what guards, services and row-level security decide on. */
+export interface Actor {
+  readonly userId: string;
+  readonly username: string;
+  readonly role: Role;
+  readonly municipality: string | null;
+  readonly scope: 'national' | 'municipal';
+  readonly language: Language;
+}
+
+/** The scope a transaction runs with for this actor (the settings row-level security reads). */
+export function actorScope(actor: Actor): DbScope {
+  return { scope: actor.scope, municipality: actor.municipality, actor: actor.userId, role: actor.role };
+}
+
+/**
+ * Whether a role may have this municipality (null meaning national). Returns the reason it may not, so
+ * the CLI, the OIDC mapping and the database CHECK all refuse the same things with the same words.
+ */
+export function roleMunicipalityProblem(role: Role, municipality: string | null): string | null {
+  if (municipality !== null && !isMunicipalityCode(municipality)) {
+    return `municipality must be an ISO 3166-2:LT code LT-01…LT-60`;
+  }
+  if (municipality === null && MUNICIPAL_ONLY_ROLES.includes(role)) {
+    return `a ${role} belongs to one municipality: give one`;
+  }
+  return null;
+}

@@ -1,0 +1,243 @@
+import { Injectable } from '@nestjs/common';
+import { AuditService } from '@tiltas/audit';
+import { Clock, DomainError } from '@tiltas/common';
+import { DatabaseService, DbScope, SYSTEM_SCOPE } from '@tiltas/database';
+import { EntityManager } from 'typeorm';
+import { randomUUID } from 'node:crypto';
+import { PASSWORD_MIN_LENGTH, generatePassword, hashPassword } from './password-hasher';
+import { Actor, Language, LANGUAGES, Role, isRole, roleMunicipalityProblem } from './roles';
+import { SessionStore } from './session-store';
+import { UserEntity } from './user.entity';
+import { UsersRepository } from './users.repository';
+
+export const DEFAULT_CASELOAD_LIMIT = 40;
+const USERNAME = /^[A-Za-z0-9._@:-]{3,128}$/;
+
+export interface NewUser {
+  readonly username: string;
+  readonly role: string;
+  readonly municipality?: string | null;
+  readonly displayName?: string;
+  /** Omitted: one is generated and returned once. */
+  readonly password?: string;
+  readonly language?: string;
+  readonly caseloadLimit?: number;
+}
+
+export interface UserSummary {
+  readonly id: string;
+  readonly username: string;
+  readonly displayName: string;
+  readonly role: Role;
+  readonly municipality: string | null;
+  readonly language: Language;
+  readonly caseloadLimit: number | null;
+  readonly signIn: 'password' | 'oidc';
+  readonly disabledAt: string | null;
+  readonly createdAt: string;
+  readonly lastSignedInAt: string | null;
+}
+
+export interface CreatedUser {
+  readonly user: UserSummary;
+  /** The password to hand over, printed once; null when the caller chose it. */
+  readonly generatedPassword: string | null;
+}
+
+export interface DemoSignIn {
+  readonly username: string;
+  readonly password: string;
+  readonly role: Role;
+  readonly municipality: string | null;
+}
+
+/** The demo's users: one per role in Vilnius city and in Kaunas city, and a national auditor and admin. */
+export const DEMO_USERS: ReadonlyArray<{ username: string; role: Role; municipality: string | null; displayName: string }> = [
+  ...(
+    [
+      ['LT-57', 'lt57', 'Vilnius city'],
+      ['LT-19', 'lt19', 'Kaunas city'],
+    ] as const
+  ).flatMap(([municipality, tag, place]) =>
+    (['WORKER', 'COORDINATOR', 'AUDITOR', 'ADMIN'] as const).map((role) => ({
+      username: `demo-${role.toLowerCase()}-${tag}`,
+      role,
+      municipality,
+      displayName: `Demo ${role.toLowerCase()} (${place})`,
+    })),
+  ),
+  { username: 'demo-auditor', role: 'AUDITOR', municipality: null, displayName: 'Demo auditor (national)' },
+  { username: 'demo-admin', role: 'ADMIN', municipality: null, displayName: 'Demo administrator (national)' },
+];
+
+export function toActor(user: UserEntity): Actor {
+  return {
+    userId: user.id,
+    username: user.username,
+    role: user.role,
+    municipality: user.municipality,
+    scope: user.municipality ? 'municipal' : 'national',
+    language: user.language,
+  };
+}
+
+export function toSummary(user: UserEntity): UserSummary {
+  return {
+    id: user.id,
+    username: user.username,
+    displayName: user.displayName,
+    role: user.role,
+    municipality: user.municipality,
+    language: user.language,
+    caseloadLimit: user.caseloadLimit,
+    signIn: user.oidcSubject ? 'oidc' : 'password',
+    disabledAt: user.disabledAt ? user.disabledAt.toISOString() : null,
+    createdAt: user.createdAt.toISOString(),
+    lastSignedInAt: user.lastSignedInAt ? user.lastSignedInAt.toISOString() : null,
+  };
+}
+
+/** Checks a new user field by field and names every problem at once. */
+export function validateNewUser(input: NewUser): { role: Role; municipality: string | null; language: Language } {
+  const problems: Record<string, string> = {};
+  if (!USERNAME.test(input.username)) problems.username = 'must be 3–128 characters: letters, digits, . _ @ : -';
+  if (!isRole(input.role)) problems.role = 'must be one of WORKER, COORDINATOR, AUDITOR, ADMIN';
+  const municipality = input.municipality ?? null;
+  if (isRole(input.role)) {
+    const problem = roleMunicipalityProblem(input.role, municipality);
+    if (problem) problems.municipality = problem;
+  }
+  const language = input.language ?? 'lt';
+  if (!(LANGUAGES as readonly string[]).includes(language)) problems.language = 'must be lt or en';
+  if (input.password !== undefined && input.password.length < PASSWORD_MIN_LENGTH) problems.password = `must be at least ${PASSWORD_MIN_LENGTH} characters`;
+  if (input.displayName !== undefined && (input.displayName.trim().length === 0 || input.displayName.length > 200)) problems.displayName = 'must be 1–200 characters';
+  if (input.caseloadLimit !== undefined && (!Number.isInteger(input.caseloadLimit) || input.caseloadLimit < 0 || input.caseloadLimit > 100000)) {
+    problems.caseloadLimit = 'must be a whole number from 0 to 100000';
+  }
+  if (Object.keys(problems).length > 0) throw DomainError.validation('The user cannot be added', { problems });
+  return { role: input.role as Role, municipality, language: language as Language };
+}
+
+@Injectable()
+export class UsersService {
+  constructor(
+    private readonly db: DatabaseService,
+    private readonly users: UsersRepository,
+    private readonly audit: AuditService,
+    private readonly sessions: SessionStore,
+    private readonly clock: Clock,
+  ) {}
+
+  async addUser(input: NewUser, by: DbScope = SYSTEM_SCOPE('cli')): Promise<CreatedUser> {
+    const { role, municipality, language } = validateNewUser(input);
+    if (by.scope === 'municipal' && municipality !== by.municipality) {
+      throw DomainError.forbidden('A municipal administrator adds users of their own municipality only');
+    }
+    const password = input.password ?? generatePassword();
+    const passwordHash = await hashPassword(password);
+    return this.db.transaction(by, async (manager) => {
+      if (await this.users.findByUsername(input.username, manager)) throw DomainError.conflict(`A user named ${input.username} exists already`);
+      const user = await this.users.insert(
+        Object.assign(new UserEntity(), {
+          id: randomUUID(),
+          username: input.username,
+          displayName: input.displayName?.trim() ?? input.username,
+          role,
+          municipality,
+          passwordHash,
+          oidcIssuer: null,
+          oidcSubject: null,
+          disabledAt: null,
+          language,
+          caseloadLimit: role === 'WORKER' ? (input.caseloadLimit ?? DEFAULT_CASELOAD_LIMIT) : null,
+          createdAt: this.clock.now(),
+          lastSignedInAt: null,
+        }),
+        manager,
+      );
+      await this.record(manager, by, 'user.created', user.id, { role, municipality });
+      return { user: toSummary(user), generatedPassword: input.password === undefined ? password : null };
+    });
+  }
+
+  /** Every user for a national viewer; a municipal administrator sees their municipality's. */
+  async listUsers(by: DbScope = SYSTEM_SCOPE('cli')): Promise<UserSummary[]> {
+    const users = await this.users.list(by.scope === 'municipal' ? by.municipality : null);
+    return users.map(toSummary);
+  }
+
+  async disableUser(username: string, by: DbScope = SYSTEM_SCOPE('cli')): Promise<UserSummary> {
+    const disabled = await this.db.transaction(by, async (manager) => {
+      const user = await this.users.findByUsername(username, manager);
+      if (!user || (by.scope === 'municipal' && user.municipality !== by.municipality)) throw DomainError.notFound('user');
+      if (user.disabledAt) return user;
+      user.disabledAt = this.clock.now();
+      await this.users.update(user.id, { disabledAt: user.disabledAt }, manager);
+      await this.record(manager, by, 'user.disabled', user.id, {});
+      return user;
+    });
+    // After the commit: the guard refuses disabled users anyway, this only frees their sessions at once.
+    await this.sessions.destroyAllForUser(disabled.id);
+    return toSummary(disabled);
+  }
+
+  /** The user a session or token acts for, if they may still act. */
+  async findActive(id: string): Promise<UserEntity | null> {
+    const user = await this.users.findById(id);
+    return user && !user.disabledAt ? user : null;
+  }
+
+  /**
+   * Creates the demo users, or gives existing ones a fresh password (and enables them again), and returns
+   * every sign-in for the demo to print. Safe to run again.
+   */
+  async ensureDemoUsers(by: DbScope = SYSTEM_SCOPE('demo')): Promise<DemoSignIn[]> {
+    const signIns: DemoSignIn[] = [];
+    for (const demo of DEMO_USERS) {
+      const password = generatePassword();
+      const passwordHash = await hashPassword(password);
+      await this.db.transaction(by, async (manager) => {
+        const existing = await this.users.findByUsername(demo.username, manager);
+        if (existing) {
+          await this.users.update(existing.id, { passwordHash, disabledAt: null, role: demo.role, municipality: demo.municipality }, manager);
+          await this.record(manager, by, 'user.password_reset', existing.id, { demo: true });
+          return;
+        }
+        const user = await this.users.insert(
+          Object.assign(new UserEntity(), {
+            id: randomUUID(),
+            username: demo.username,
+            displayName: demo.displayName,
+            role: demo.role,
+            municipality: demo.municipality,
+            passwordHash,
+            oidcIssuer: null,
+            oidcSubject: null,
+            disabledAt: null,
+            language: 'lt' as const,
+            caseloadLimit: demo.role === 'WORKER' ? DEFAULT_CASELOAD_LIMIT : null,
+            createdAt: this.clock.now(),
+            lastSignedInAt: null,
+          }),
+          manager,
+        );
+        await this.record(manager, by, 'user.created', user.id, { role: demo.role, municipality: demo.municipality, demo: true });
+      });
+      signIns.push({ username: demo.username, password, role: demo.role, municipality: demo.municipality });
+    }
+    return signIns;
+  }
+
+  private async record(manager: EntityManager, by: DbScope, action: string, userId: string, details: Record<string, unknown>): Promise<void> {
+    await this.audit.record(manager, {
+      actor: by.actor,
+      role: by.role,
+      municipality: by.municipality,
+      action,
+      objectType: 'user',
+      objectId: userId,
+      details,
+    });
+  }
+}
+
