@@ -5,6 +5,7 @@ import { CreateJobRuns1764000000200 } from './1764000000200-CreateJobRuns';
 import { CreateLawfulBases1764000001000 } from './1764000001000-CreateLawfulBases';
 import { CreateAuditLog1764000001100 } from './1764000001100-CreateAuditLog';
 import { CreateUsers1764000002000 } from './1764000002000-CreateUsers';
+import { CreateCases1764000003000 } from './1764000003000-CreateCases';
 
 /** Every migration, in order. Listed by hand: a migration exists when it is reviewed and named here. */
 export const MIGRATIONS: Array<new () => MigrationInterface> = [
@@ -14,4 +15,5 @@ export const MIGRATIONS: Array<new () => MigrationInterface> = [
   CreateLawfulBases1764000001000,
   CreateAuditLog1764000001100,
   CreateUsers1764000002000,
+  CreateCases1764000003000,
 ];
