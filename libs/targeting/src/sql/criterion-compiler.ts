@@ -24,8 +24,9 @@ function declaredColumn(register: RegisterCode, name: string): ColumnDeclaration
   return col;
 }
 
-function eventAlias(event: EventCondition): string {
-  return `ev_${event.name}`;
+/** Aliases number events by their condition, so that no name from the criterion becomes an identifier. */
+function eventAlias(criterion: CriterionDefinition, event: EventCondition): string {
+  return `ev_${criterion.conditions.indexOf(event) + 1}`;
 }
 
 /** One-line descriptions used as SQL comments and funnel labels; built from declarations and numbers only. */
@@ -229,7 +230,7 @@ export function compileCriterion(criterion: CriterionDefinition): CompiledSql {
   const laterals: string[] = [];
   conds.forEach((cond, i) => {
     if (cond.kind !== 'event') return;
-    const alias = eventAlias(cond);
+    const alias = eventAlias(criterion, cond);
     const cols = [...q.eventColumns(cond), 'line'].map((c) => `e.${c}`).join(', ');
     const each = cond.pick === 'each';
     laterals.push(
@@ -250,16 +251,16 @@ export function compileCriterion(criterion: CriterionDefinition): CompiledSql {
     if (cond.kind === 'event') return;
     where.push(`  -- ${i + 1}. ${describeCondition(cond)}`, `  AND ${q.predicate(cond, i)}`);
   });
-  const municipality = q.municipality((ev, col) => `${eventAlias(ev)}.${col}`);
+  const municipality = q.municipality((ev, col) => `${eventAlias(criterion, ev)}.${col}`);
   const scope = q.scopePredicate(municipality);
   if (scope) where.push('  -- only cases of the municipalities in scope', `  AND ${scope}`);
 
-  const { priority, windowDate } = priorityColumns(q, (ev) => `${eventAlias(ev)}.${ev.date}`);
+  const { priority, windowDate } = priorityColumns(q, (ev) => `${eventAlias(criterion, ev)}.${ev.date}`);
 
   const reasonParts = [`'age', date_part('year', age(${D}, p.birth_date))::int`];
   conds.forEach((cond, i) => {
     if (cond.kind !== 'event') return;
-    const alias = eventAlias(cond);
+    const alias = eventAlias(criterion, cond);
     const fields = q.eventColumns(cond).map((c) => `'${c}', ${alias}.${c}`).join(', ');
     reasonParts.push(`${q.bag.value(`conditions.${i}.name`, cond.name, 'text')}, jsonb_build_object(${fields})`);
   });
@@ -278,7 +279,7 @@ export function compileCriterion(criterion: CriterionDefinition): CompiledSql {
     ...laterals,
     ...where,
     ...(distinct
-      ? [`ORDER BY p.pseudonym, ${municipality}, ${priority}, ${windowDate}, ${eachEvents.map((e) => `${eventAlias(e)}.line`).join(', ')}`]
+      ? [`ORDER BY p.pseudonym, ${municipality}, ${priority}, ${windowDate}, ${eachEvents.map((e) => `${eventAlias(criterion, e)}.line`).join(', ')}`]
       : []),
   ].join('\n');
   return q.bag.result(sql);
