@@ -1,11 +1,13 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { AuthGuard, RolesGuard } from '@tiltas/access';
 import { TerminusModule } from '@nestjs/terminus';
 import { Clock, ClockModule } from '@tiltas/common';
 import { AppConfig, ConfigModule } from '@tiltas/config';
 import { DatabaseModule } from '@tiltas/database';
 import { QueueModule } from '@tiltas/queue';
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import { AuthHttpModule } from './auth/auth-http.module';
 import { DomainErrorFilter } from './platform/domain-error.filter';
 import { HealthController } from './system/health.controller';
 import { API_METRICS, MetricsController } from './system/metrics.controller';
@@ -35,11 +37,15 @@ export class ApiModule {
         DatabaseModule.forRoot(),
         QueueModule,
         TerminusModule.forRoot({ errorLogStyle: 'json' }),
+        AuthHttpModule,
       ],
       controllers: [HealthController, MetricsController, StatusPageController, SystemController],
       providers: [
         { provide: API_METRICS, useFactory: metricsRegistry },
         { provide: APP_FILTER, useClass: DomainErrorFilter },
+        // Order matters: who is asking (AuthGuard, with the CSRF check) before what their role allows.
+        { provide: APP_GUARD, useExisting: AuthGuard },
+        { provide: APP_GUARD, useExisting: RolesGuard },
         SystemStatusService,
       ],
     };

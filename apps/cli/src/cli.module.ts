@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AccessModule } from '@tiltas/access';
 import { Clock, ClockModule } from '@tiltas/common';
 import { AppConfig, ConfigModule } from '@tiltas/config';
 import { DatabaseModule } from '@tiltas/database';
@@ -10,7 +11,7 @@ export class CliModule {
   static forRoot(config: AppConfig, clock?: Clock): DynamicModule {
     return {
       module: CliModule,
-      imports: [ConfigModule.forRoot(config), ClockModule.forRoot(clock), DatabaseModule.forRoot({ owner: true }), QueueModule],
+      imports: [ConfigModule.forRoot(config), ClockModule.forRoot(clock), DatabaseModule.forRoot({ owner: true }), QueueModule, AccessModule],
     };
   }
 }

@@ -2,6 +2,8 @@ import { Command } from 'commander';
 import { CliIo } from './cli-context';
 import { registerDbCommands } from './commands/db.commands';
 import { registerHealthCommand } from './commands/health.command';
+import { registerTokensCommands } from './commands/tokens.commands';
+import { registerUsersCommands } from './commands/users.commands';
 
 /** Every command of `tiltas`. Each is thin: parse, call one lib service, print. */
 export function buildProgram(io: CliIo): Command {
@@ -11,5 +13,7 @@ export function buildProgram(io: CliIo): Command {
     .exitOverride();
   registerDbCommands(program, io);
   registerHealthCommand(program, io);
+  registerUsersCommands(program, io);
+  registerTokensCommands(program, io);
   return program;
 }

@@ -1,8 +1,10 @@
 import { Controller, Get, Render } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { SystemStatusService } from './system-status.service';
+import { Public } from '@tiltas/access';
 
 @ApiExcludeController()
+@Public()
 @Controller()
 export class StatusPageController {
   constructor(private readonly status: SystemStatusService) {}

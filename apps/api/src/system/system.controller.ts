@@ -4,6 +4,7 @@ import { DomainError } from '@tiltas/common';
 import { DatabaseService } from '@tiltas/database';
 import { JobName, JobProducer } from '@tiltas/queue';
 import { IsString, Matches } from 'class-validator';
+import { Public } from '@tiltas/access';
 
 export class PingDto {
   @ApiProperty({ description: 'Any token; the worker writes it back.', example: 'probe-1' })
@@ -13,6 +14,7 @@ export class PingDto {
 }
 
 @ApiTags('operations')
+@Public()
 @Controller('api/system')
 export class SystemController {
   constructor(

@@ -1,0 +1,56 @@
+import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Actor, AuthService, CurrentAuth, Public, RequestAuth } from '@tiltas/access';
+import { DomainError } from '@tiltas/common';
+import { APP_CONFIG, AppConfig } from '@tiltas/config';
+import type { Request, Response } from 'express';
+import { clearSessionCookie, setSessionCookie } from './session-cookie';
+import { SignInDto } from './sign-in.dto';
+
+export interface SessionView {
+  actor: Actor;
+  method: 'session' | 'token';
+  /** Echo it as X-CSRF-Token (or the `_csrf` form field) on every unsafe request made with the cookie. */
+  csrfToken: string | null;
+  expiresAt: string | null;
+}
+
+/** Sign-in for browser clients of the JSON API. Machine clients use API tokens instead. */
+@ApiTags('auth')
+@Controller('api/auth')
+export class AuthController {
+  constructor(
+    private readonly auth: AuthService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Public()
+  @Post('sign-in')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Sign in with username and password; sets the tiltas_session cookie' })
+  async signIn(@Body() body: SignInDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<SessionView> {
+    const { session, actor } = await this.auth.signInWithPassword(body.username, body.password, req.ip ?? 'unknown');
+    setSessionCookie(res, session, this.config);
+    return { actor, method: 'session', csrfToken: session.csrfToken, expiresAt: session.expiresAt.toISOString() };
+  }
+
+  @Post('sign-out')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'End this session' })
+  async signOut(@CurrentAuth() auth: RequestAuth, @Res({ passthrough: true }) res: Response): Promise<void> {
+    if (!auth.session) throw DomainError.validation('An API token has no session to end: an administrator revokes it.');
+    await this.auth.signOut(auth.session, auth.actor);
+    clearSessionCookie(res, this.config);
+  }
+
+  @Get('session')
+  @ApiOkResponse({ description: 'Who this request acts as' })
+  session(@CurrentAuth() auth: RequestAuth): SessionView {
+    return {
+      actor: auth.actor,
+      method: auth.method,
+      csrfToken: auth.session?.csrfToken ?? null,
+      expiresAt: auth.session ? auth.session.expiresAt.toISOString() : null,
+    };
+  }
+}
