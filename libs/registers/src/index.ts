@@ -5,3 +5,5 @@ export * from './parsing/copy-text';
 export * from './validation/manifest';
 export * from './validation/header';
 export * from './validation/row-validator';
+export * from './pseudonyms/personal-code';
+export * from './pseudonyms/pseudonym';
