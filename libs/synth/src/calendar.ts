@@ -65,6 +65,7 @@ export class Calendar {
     const monthDay = this.monthDays[b];
     const month = Math.floor(monthDay / 100);
     const day = monthDay % 100;
+    if (year < FIRST_TABLE_YEAR || year > LAST_TABLE_YEAR) throw new RangeError(`year ${year} is outside the calendar table`);
     const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
     if (month === 2 && day === 29 && !leap) return this.yearStarts[year - FIRST_TABLE_YEAR] + 59;
     return this.yearStarts[year - FIRST_TABLE_YEAR] + (leap ? LEAP_MONTH_STARTS : MONTH_STARTS)[month - 1] + day - 1;

@@ -351,7 +351,7 @@ export class PersonWriter {
   private jobseekers(p: string, birth: number, age: number, employed: boolean, student: boolean): void {
     const { rng, D } = this;
     if (age < 16 || age > 64) return;
-    const rate = employed ? 0.01 : student ? 0.02 : 0.3;
+    const rate = employed ? 0.01 : student ? 0.02 : 0.24;
     if (rng.chance(rate)) {
       const u = rng.float();
       const status = employed || u < 0.1 ? 'JOBSEEKER' : u < 0.8 ? 'UNEMPLOYED' : 'ACTIVE_MEASURE';
@@ -390,7 +390,7 @@ export class PersonWriter {
 
   private socialServices(p: string, birth: number, age: number, home: string): void {
     const { rng, D } = this;
-    const rate = age < 18 ? 0.01 : age < 65 ? 0.015 : age < 80 ? 0.04 : 0.12;
+    const rate = age < 18 ? 0.02 : age < 65 ? 0.03 : age < 80 ? 0.08 : 0.2;
     if (!rng.chance(rate)) return;
     const where = () => (rng.chance(0.95) ? home : MUNICIPALITY_CODES[rng.int(MUNICIPALITY_CODES.length)]);
     const from = Math.max(birth, D - rng.int(1500));
