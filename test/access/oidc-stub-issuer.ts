@@ -1,0 +1,105 @@
+import { KeyObject, createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { Server, createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
+
+interface IssuedCode {
+  readonly clientId: string;
+  readonly redirectUri: string;
+  readonly nonce: string;
+  readonly challenge: string;
+  readonly claims: Record<string, unknown>;
+}
+
+/**
+ * A minimal OpenID Connect provider on 127.0.0.1 for tests: discovery, an authorize endpoint that signs in
+ * whoever `claims` describes at once, a token endpoint that checks the client secret, redirect URI and PKCE
+ * verifier, and a key set. id_tokens are RS256 JWTs signed with a key generated per run.
+ */
+export class OidcStubIssuer {
+  private server: Server | null = null;
+  private readonly key = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  readonly kid = randomBytes(8).toString('hex');
+  private readonly codes = new Map<string, IssuedCode>();
+  issuer = '';
+  /** Who signs in next. */
+  claims: Record<string, unknown> = {};
+  /** Sign with another key than the published one (a forged token). */
+  signWith: KeyObject | null = null;
+  /** Answer with this nonce instead of the one asked for (a replayed token). */
+  nonceOverride: string | null = null;
+  tokenRequests = 0;
+
+  constructor(
+    readonly clientId: string,
+    readonly clientSecret: string,
+  ) {}
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', this.issuer);
+      const json = (status: number, body: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body));
+      };
+      if (url.pathname === '/.well-known/openid-configuration') {
+        return json(200, {
+          issuer: this.issuer,
+          authorization_endpoint: `${this.issuer}/authorize`,
+          token_endpoint: `${this.issuer}/token`,
+          jwks_uri: `${this.issuer}/jwks`,
+          response_types_supported: ['code'],
+          code_challenge_methods_supported: ['S256'],
+          id_token_signing_alg_values_supported: ['RS256'],
+        });
+      }
+      if (url.pathname === '/jwks') {
+        return json(200, { keys: [{ ...this.key.publicKey.export({ format: 'jwk' }), kid: this.kid, use: 'sig', alg: 'RS256' }] });
+      }
+      if (url.pathname === '/authorize') {
+        const q = url.searchParams;
+        if (q.get('response_type') !== 'code' || q.get('code_challenge_method') !== 'S256' || q.get('client_id') !== this.clientId) return json(400, { error: 'invalid_request' });
+        const code = randomBytes(16).toString('hex');
+        this.codes.set(code, { clientId: q.get('client_id')!, redirectUri: q.get('redirect_uri')!, nonce: q.get('nonce')!, challenge: q.get('code_challenge')!, claims: this.claims });
+        const back = new URL(q.get('redirect_uri')!);
+        back.searchParams.set('code', code);
+        back.searchParams.set('state', q.get('state')!);
+        res.writeHead(302, { location: back.toString() });
+        return res.end();
+      }
+      if (url.pathname === '/token' && req.method === 'POST') {
+        let body = '';
+        req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        req.on('end', () => {
+          this.tokenRequests += 1;
+          const form = new URLSearchParams(body);
+          const basic = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString();
+          if (basic !== `${this.clientId}:${this.clientSecret}`) return json(401, { error: 'invalid_client' });
+          const issued = this.codes.get(form.get('code') ?? '');
+          this.codes.delete(form.get('code') ?? '');
+          if (!issued || form.get('grant_type') !== 'authorization_code' || form.get('redirect_uri') !== issued.redirectUri) return json(400, { error: 'invalid_grant' });
+          const challenge = createHash('sha256').update(form.get('code_verifier') ?? '').digest('base64url');
+          if (challenge !== issued.challenge) return json(400, { error: 'invalid_grant', error_description: 'PKCE verifier does not match' });
+          const now = Math.floor(Date.now() / 1000);
+          const idToken = this.idToken({ iss: this.issuer, aud: issued.clientId, iat: now, exp: now + 300, nonce: this.nonceOverride ?? issued.nonce, ...issued.claims });
+          return json(200, { access_token: randomBytes(16).toString('hex'), token_type: 'Bearer', expires_in: 300, id_token: idToken });
+        });
+        return;
+      }
+      json(404, { error: 'not_found' });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.issuer = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.issuer;
+  }
+
+  idToken(claims: Record<string, unknown>): string {
+    const header = Buffer.from(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid: this.kid })).toString('base64url');
+    const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
+    const signature = sign('RSA-SHA256', Buffer.from(`${header}.${payload}`), this.signWith ?? this.key.privateKey).toString('base64url');
+    return `${header}.${payload}.${signature}`;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}

@@ -1,0 +1,85 @@
+import { NestExpressApplication } from '@nestjs/platform-express';
+import IORedis from 'ioredis';
+import request from 'supertest';
+import { TestDatabase, TEST_REDIS_URL, createTestDatabase } from '../support/test-database';
+import { addUser, startApp } from './access-test-app';
+
+/**
+ * Two api instances share one PostgreSQL and one Redis, as replicas behind a load balancer would: failed
+ * sign-ins counted on one must lock the account on the other.
+ */
+describe('sign-in lockout across api replicas', () => {
+  let db: TestDatabase;
+  let first: NestExpressApplication;
+  let second: NestExpressApplication;
+
+  beforeAll(async () => {
+    db = await createTestDatabase({ SIGN_IN_MAX_FAILURES: '3', SIGN_IN_LOCKOUT_MINUTES: '15' });
+    first = await startApp(db.config);
+    second = await startApp(db.config);
+    await addUser(first, 'target', 'WORKER', 'LT-57', 'the-right-password');
+    await addUser(first, 'bystander', 'WORKER', 'LT-57', 'the-right-password');
+  });
+
+  afterAll(async () => {
+    await first?.close();
+    await second?.close();
+    await db?.drop();
+  });
+
+  const attempt = (app: NestExpressApplication, username: string, password: string, address = '10.0.0.1') =>
+    // The api trusts X-Forwarded-For from loopback only (its reverse proxy), which is where supertest connects from.
+    request(app.getHttpServer()).post('/api/auth/sign-in').set('X-Forwarded-For', address).send({ username, password });
+
+  it('locks an account on one instance after failures counted on the other, even for the right password', async () => {
+    await attempt(first, 'target', 'wrong-1').expect(401);
+    await attempt(second, 'target', 'wrong-2').expect(401);
+    await attempt(first, 'target', 'wrong-3').expect(401);
+    const locked = await attempt(second, 'target', 'the-right-password', '10.0.0.2').expect(429);
+    expect(locked.body.code).toBe('RATE_LIMITED');
+    expect(locked.body.details.retryAfterSeconds).toBeGreaterThan(14 * 60);
+    expect(locked.body.details.retryAfterSeconds).toBeLessThanOrEqual(15 * 60);
+    await attempt(first, 'target', 'the-right-password', '10.0.0.3').expect(429);
+    const reasons = await db.query<{ reason: string }>(
+      `SELECT details->>'reason' AS reason FROM audit_log WHERE action = 'auth.sign_in_failed' AND actor = (SELECT id::text FROM users WHERE username = 'target') ORDER BY seq`,
+    );
+    expect(reasons.map((r) => r.reason)).toEqual(['wrong_password', 'wrong_password', 'wrong_password', 'locked', 'locked']);
+  });
+
+  it('does not lock other accounts signing in from elsewhere', async () => {
+    await attempt(second, 'bystander', 'the-right-password', '10.0.0.9').expect(200);
+  });
+
+  it('unlocks the account when the lockout period has passed', async () => {
+    // Expire the counter as the lockout period would (Redis TTL), instead of waiting 15 minutes.
+    const redis = new IORedis(TEST_REDIS_URL);
+    try {
+      const keys = await redis.keys(`${db.config.redis.prefix}:sign-in-failures:account:*`);
+      expect(keys).toHaveLength(1);
+      const ttl = await redis.pttl(keys[0]);
+      expect(ttl).toBeGreaterThan(14 * 60_000);
+      await redis.pexpire(keys[0], 1);
+    } finally {
+      redis.disconnect();
+    }
+    await new Promise((r) => setTimeout(r, 20));
+    await attempt(first, 'target', 'the-right-password', '10.0.0.4').expect(200);
+  });
+
+  it('limits one address trying many accounts, across instances, without naming any account', async () => {
+    const address = '10.9.9.9';
+    // The address limit is five times the account limit (an office shares one address): 15 here.
+    for (let i = 0; i < 15; i += 1) await attempt(i % 2 === 0 ? first : second, `guess-${i}`, 'nope-nope-nope', address).expect(401);
+    await attempt(first, 'bystander', 'the-right-password', address).expect(429);
+    await attempt(second, 'bystander', 'the-right-password', '10.9.9.10').expect(200);
+  });
+
+  it('clears an account’s failures after a successful sign-in', async () => {
+    await attempt(first, 'bystander', 'wrong-a', '10.1.0.1').expect(401);
+    await attempt(second, 'bystander', 'wrong-b', '10.1.0.1').expect(401);
+    await attempt(first, 'bystander', 'the-right-password', '10.1.0.1').expect(200);
+    await attempt(second, 'bystander', 'wrong-c', '10.1.0.1').expect(401);
+    await attempt(first, 'bystander', 'wrong-d', '10.1.0.1').expect(401);
+    await attempt(second, 'bystander', 'the-right-password', '10.1.0.1').expect(200);
+  });
+});
