@@ -3,9 +3,11 @@ import { DiscoveryModule } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { Clock, ClockModule } from '@tiltas/common';
 import { AppConfig, ConfigModule } from '@tiltas/config';
+import { AuditAnchorHandler, AuditModule } from '@tiltas/audit';
 import { DatabaseModule } from '@tiltas/database';
 import { QueueModule } from '@tiltas/queue';
 import { Registry } from 'prom-client';
+import { AuditAnchorSchedule } from './audit-anchor.schedule';
 import { JobHandlerRegistry } from './job-handler-registry';
 import { JobRunnerService, WORKER_METRICS } from './job-runner.service';
 import { PingHandler } from './ping.handler';
@@ -29,6 +31,7 @@ export class WorkerModule {
         ClockModule.forRoot(options.clock),
         DatabaseModule.forRoot({ owner: true }),
         QueueModule,
+        AuditModule,
         DiscoveryModule,
         ...(options.schedules === false ? [] : [ScheduleModule.forRoot()]),
       ],
@@ -39,8 +42,10 @@ export class WorkerModule {
         WorkerHealthService,
         SchedulesService,
         PingHandler,
+        AuditAnchorHandler,
+        AuditAnchorSchedule,
       ],
-      exports: [SchedulesService, JobRunnerService, WorkerHealthService],
+      exports: [AuditAnchorSchedule, SchedulesService, JobRunnerService, WorkerHealthService],
     };
   }
 }

@@ -12,14 +12,19 @@ export enum QueueName {
 export enum JobName {
   /** A round trip through the queue: proves api → Redis → worker → PostgreSQL. */
   PING = 'system.ping',
+  /** Records the audit log's head in audit_anchor (AUDIT_ANCHOR_CRON). */
+  AUDIT_ANCHOR = 'audit.anchor',
 }
 
 export interface JobPayloads {
   [JobName.PING]: { token: string };
+  /** `period` is the tick's UTC minute, `2026-10-01T0215`. */
+  [JobName.AUDIT_ANCHOR]: { period: string };
 }
 
 export const JOB_QUEUE: Readonly<Record<JobName, QueueName>> = {
   [JobName.PING]: QueueName.MAINTENANCE,
+  [JobName.AUDIT_ANCHOR]: QueueName.MAINTENANCE,
 };
 
 /** How many jobs of a queue one worker process runs at once. Identification is one heavy job at a time. */

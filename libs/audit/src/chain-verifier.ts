@@ -1,0 +1,141 @@
+import { GENESIS_HASH } from './audit-entry';
+import { canonicalDetails, canonicalEntry, chainHash } from './canonical-entry';
+
+/** An entry as the verifier reads it: `details` is its JSON text, as the database gives it. */
+export interface ChainRow {
+  readonly seq: number;
+  readonly at: string;
+  readonly actor: string;
+  readonly role: string;
+  readonly municipality: string | null;
+  readonly action: string;
+  readonly subject: string | null;
+  readonly objectType: string | null;
+  readonly objectId: string | null;
+  readonly purpose: string | null;
+  readonly lawfulBasisId: string | null;
+  readonly detailsJson: string;
+  readonly prevHash: string;
+  readonly hash: string;
+}
+
+export interface ChainAnchor {
+  readonly seq: number;
+  readonly hash: string;
+  readonly anchoredAt: string;
+}
+
+export interface BrokenLink {
+  readonly seq: number;
+  readonly reason: string;
+}
+
+export interface ChainReport {
+  /** The chain is unbroken from the genesis, every anchor matches, and the head is the last entry. */
+  readonly ok: boolean;
+  readonly entries: number;
+  readonly lastSeq: number;
+  readonly lastHash: string;
+  /** The first link that does not hold, or null. */
+  readonly firstBroken: BrokenLink | null;
+  /** How many links do not hold (after a break the verifier resumes from the stored hash). */
+  readonly brokenLinks: number;
+  readonly anchorsChecked: number;
+  readonly firstAnchorMismatch: BrokenLink | null;
+  /** Whether the chain as it stands reproduces the last anchored head. */
+  readonly lastAnchor: (ChainAnchor & { readonly matches: boolean }) | null;
+  readonly head: { readonly seq: number; readonly hash: string; readonly matches: boolean } | null;
+}
+
+/**
+ * Walks the chain in seq order, recomputing every hash from the genesis. It holds one entry at a time,
+ * so it verifies a log of any length in constant memory.
+ */
+export class ChainVerifier {
+  private expectedSeq = 1;
+  private prev = GENESIS_HASH;
+  private entries = 0;
+  private firstBroken: BrokenLink | null = null;
+  private brokenLinks = 0;
+  private anchorsChecked = 0;
+  private firstAnchorMismatch: BrokenLink | null = null;
+  private lastAnchorMatches: boolean | null = null;
+  private readonly anchors = new Map<number, string>();
+
+  constructor(
+    anchors: readonly ChainAnchor[],
+    private readonly headRow: { seq: number; hash: string } | null = null,
+  ) {
+    for (const a of anchors) this.anchors.set(a.seq, a.hash);
+    this.lastAnchorRow = anchors.reduce<ChainAnchor | null>((last, a) => (last === null || a.seq > last.seq ? a : last), null);
+  }
+
+  private readonly lastAnchorRow: ChainAnchor | null;
+
+  private broken(seq: number, reason: string): void {
+    this.brokenLinks += 1;
+    if (this.firstBroken === null) this.firstBroken = { seq, reason };
+  }
+
+  push(row: ChainRow): void {
+    this.entries += 1;
+    let linkHolds = true;
+    if (row.seq !== this.expectedSeq) {
+      linkHolds = false;
+      this.broken(
+        this.expectedSeq,
+        row.seq > this.expectedSeq
+          ? `entry ${this.expectedSeq}${row.seq - this.expectedSeq > 1 ? `–${row.seq - 1}` : ''} is missing (the next entry is ${row.seq})`
+          : `entry ${row.seq} appears again after entry ${this.expectedSeq - 1}`,
+      );
+    } else if (row.prevHash !== this.prev) {
+      linkHolds = false;
+      this.broken(row.seq, `entry ${row.seq} does not chain from entry ${row.seq - 1}: its prevHash is not that entry's hash`);
+    }
+    const canonical = canonicalEntry(row, row.detailsJson === '{}' ? '{}' : canonicalDetails(JSON.parse(row.detailsJson) as Record<string, unknown>));
+    const recomputed = chainHash(row.prevHash, canonical);
+    if (recomputed !== row.hash) {
+      if (linkHolds) this.broken(row.seq, `entry ${row.seq} does not match its hash: a field was changed after it was written`);
+      linkHolds = false;
+    }
+    const anchored = this.anchors.get(row.seq);
+    if (anchored !== undefined) {
+      this.anchorsChecked += 1;
+      const matches = anchored === row.hash && recomputed === row.hash;
+      if (!matches && this.firstAnchorMismatch === null) {
+        this.firstAnchorMismatch = { seq: row.seq, reason: `entry ${row.seq} no longer has the hash anchored for it` };
+      }
+      if (this.lastAnchorRow?.seq === row.seq) this.lastAnchorMatches = matches && this.firstBroken === null;
+    }
+    // Resume from what is stored, so one tampered entry is reported once rather than as a cascade.
+    this.prev = row.hash;
+    this.expectedSeq = row.seq + 1;
+  }
+
+  report(): ChainReport {
+    const lastSeq = this.expectedSeq - 1;
+    let firstAnchorMismatch = this.firstAnchorMismatch;
+    let lastAnchorMatches = this.lastAnchorMatches;
+    let anchorsChecked = this.anchorsChecked;
+    for (const seq of [...this.anchors.keys()].sort((a, b) => a - b)) {
+      if (seq <= lastSeq) continue;
+      // An anchored entry past the end of the log: the tail was cut off.
+      anchorsChecked += 1;
+      firstAnchorMismatch ??= { seq, reason: `entry ${seq} was anchored but is no longer in the log` };
+      if (this.lastAnchorRow?.seq === seq) lastAnchorMatches = false;
+    }
+    const head = this.headRow ? { ...this.headRow, matches: this.headRow.seq === lastSeq && this.headRow.hash === this.prev } : null;
+    return {
+      ok: this.firstBroken === null && firstAnchorMismatch === null && (head?.matches ?? true),
+      entries: this.entries,
+      lastSeq,
+      lastHash: this.prev,
+      firstBroken: this.firstBroken,
+      brokenLinks: this.brokenLinks,
+      anchorsChecked,
+      firstAnchorMismatch,
+      lastAnchor: this.lastAnchorRow ? { ...this.lastAnchorRow, matches: lastAnchorMatches ?? false } : null,
+      head,
+    };
+  }
+}
