@@ -6,6 +6,7 @@ import { CreateLawfulBases1764000001000 } from './1764000001000-CreateLawfulBase
 import { CreateAuditLog1764000001100 } from './1764000001100-CreateAuditLog';
 import { CreateUsers1764000002000 } from './1764000002000-CreateUsers';
 import { CreateCases1764000003000 } from './1764000003000-CreateCases';
+import { CreateCriteriaAndRuns1764000005000 } from './1764000005000-CreateCriteriaAndRuns';
 
 /** Every migration, in order. Listed by hand: a migration exists when it is reviewed and named here. */
 export const MIGRATIONS: Array<new () => MigrationInterface> = [
@@ -16,4 +17,5 @@ export const MIGRATIONS: Array<new () => MigrationInterface> = [
   CreateAuditLog1764000001100,
   CreateUsers1764000002000,
   CreateCases1764000003000,
+  CreateCriteriaAndRuns1764000005000,
 ];

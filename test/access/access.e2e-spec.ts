@@ -7,6 +7,9 @@ import { addUser, sessionCookie, signIn, startApp } from './access-test-app';
 
 const START = new Date('2026-11-02T08:00:00Z');
 
+// Every sign-in runs scrypt (about 0.1 s by design), so a test with many of them needs more than 5 s.
+jest.setTimeout(60_000);
+
 describe('users, roles, sessions, CSRF and API tokens through HTTP', () => {
   let db: TestDatabase;
   let app: NestExpressApplication;

@@ -5,6 +5,9 @@ import { TestDatabase, createTestDatabase } from '../support/test-database';
 import { sessionCookie, startApp } from './access-test-app';
 import { OidcStubIssuer } from './oidc-stub-issuer';
 
+// Every sign-in runs scrypt (about 0.1 s by design), so a test with many of them needs more than 5 s.
+jest.setTimeout(60_000);
+
 describe('OpenID Connect sign-in against a stub issuer', () => {
   let db: TestDatabase;
   let app: NestExpressApplication;

@@ -8,6 +8,9 @@ import { addUser, startApp } from './access-test-app';
  * Two api instances share one PostgreSQL and one Redis, as replicas behind a load balancer would: failed
  * sign-ins counted on one must lock the account on the other.
  */
+// Every sign-in runs scrypt (about 0.1 s by design), so a test with many of them needs more than 5 s.
+jest.setTimeout(60_000);
+
 describe('sign-in lockout across api replicas', () => {
   let db: TestDatabase;
   let first: NestExpressApplication;

@@ -14,17 +14,22 @@ export enum JobName {
   PING = 'system.ping',
   /** Records the audit log's head in audit_anchor (AUDIT_ANCHOR_CRON). */
   AUDIT_ANCHOR = 'audit.anchor',
+  /** Runs identification at a reference date D (IDENTIFY_CRON, the CLI's `identify`, the API). */
+  IDENTIFY = 'identify.run',
 }
 
 export interface JobPayloads {
   [JobName.PING]: { token: string };
   /** `period` is the tick's UTC minute, `2026-10-01T0215`. */
   [JobName.AUDIT_ANCHOR]: { period: string };
+  /** `asOf` is D (the tick's UTC date); `criteria` limits the run to those ACTIVE criteria ids. */
+  [JobName.IDENTIFY]: { asOf: string; criteria?: string[]; trigger?: 'schedule' | 'api' };
 }
 
 export const JOB_QUEUE: Readonly<Record<JobName, QueueName>> = {
   [JobName.PING]: QueueName.MAINTENANCE,
   [JobName.AUDIT_ANCHOR]: QueueName.MAINTENANCE,
+  [JobName.IDENTIFY]: QueueName.IDENTIFY,
 };
 
 /** How many jobs of a queue one worker process runs at once. Identification is one heavy job at a time. */
