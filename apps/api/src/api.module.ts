@@ -8,7 +8,9 @@ import { DatabaseModule } from '@tiltas/database';
 import { QueueModule } from '@tiltas/queue';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { AuthHttpModule } from './auth/auth-http.module';
+import { CriteriaHttpModule } from './criteria/criteria-http.module';
 import { DomainErrorFilter } from './platform/domain-error.filter';
+import { RunsHttpModule } from './runs/runs-http.module';
 import { HealthController } from './system/health.controller';
 import { API_METRICS, MetricsController } from './system/metrics.controller';
 import { StatusPageController } from './system/status-page.controller';
@@ -38,6 +40,8 @@ export class ApiModule {
         QueueModule,
         TerminusModule.forRoot({ errorLogStyle: 'json' }),
         AuthHttpModule,
+        CriteriaHttpModule,
+        RunsHttpModule,
       ],
       controllers: [HealthController, MetricsController, StatusPageController, SystemController],
       providers: [

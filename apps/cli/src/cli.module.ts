@@ -3,6 +3,7 @@ import { AccessModule } from '@tiltas/access';
 import { Clock, ClockModule } from '@tiltas/common';
 import { AppConfig, ConfigModule } from '@tiltas/config';
 import { DatabaseModule } from '@tiltas/database';
+import { IdentificationModule } from '@tiltas/identification';
 import { QueueModule } from '@tiltas/queue';
 
 /** The operator's tool composes the same lib modules as the worker, with the owner's pool for loading. */
@@ -11,7 +12,7 @@ export class CliModule {
   static forRoot(config: AppConfig, clock?: Clock): DynamicModule {
     return {
       module: CliModule,
-      imports: [ConfigModule.forRoot(config), ClockModule.forRoot(clock), DatabaseModule.forRoot({ owner: true }), QueueModule, AccessModule],
+      imports: [ConfigModule.forRoot(config), ClockModule.forRoot(clock), DatabaseModule.forRoot({ owner: true }), QueueModule, AccessModule, IdentificationModule],
     };
   }
 }

@@ -1,7 +1,10 @@
 import { Command } from 'commander';
 import { CliIo } from './cli-context';
+import { registerCasesCommands } from './commands/cases.commands';
+import { registerCriteriaCommands } from './commands/criteria.commands';
 import { registerDbCommands } from './commands/db.commands';
 import { registerHealthCommand } from './commands/health.command';
+import { registerIdentifyCommand } from './commands/identify.command';
 import { registerTokensCommands } from './commands/tokens.commands';
 import { registerUsersCommands } from './commands/users.commands';
 
@@ -15,5 +18,8 @@ export function buildProgram(io: CliIo): Command {
   registerHealthCommand(program, io);
   registerUsersCommands(program, io);
   registerTokensCommands(program, io);
+  registerCriteriaCommands(program, io);
+  registerIdentifyCommand(program, io);
+  registerCasesCommands(program, io);
   return program;
 }

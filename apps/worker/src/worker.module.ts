@@ -5,9 +5,11 @@ import { Clock, ClockModule } from '@tiltas/common';
 import { AppConfig, ConfigModule } from '@tiltas/config';
 import { AuditAnchorHandler, AuditModule } from '@tiltas/audit';
 import { DatabaseModule } from '@tiltas/database';
+import { IdentificationModule, IdentifyHandler } from '@tiltas/identification';
 import { QueueModule } from '@tiltas/queue';
 import { Registry } from 'prom-client';
 import { AuditAnchorSchedule } from './audit-anchor.schedule';
+import { IdentifySchedule } from './identify.schedule';
 import { JobHandlerRegistry } from './job-handler-registry';
 import { JobRunnerService, WORKER_METRICS } from './job-runner.service';
 import { PingHandler } from './ping.handler';
@@ -31,6 +33,7 @@ export class WorkerModule {
         ClockModule.forRoot(options.clock),
         DatabaseModule.forRoot({ owner: true }),
         QueueModule,
+        IdentificationModule,
         AuditModule,
         DiscoveryModule,
         ...(options.schedules === false ? [] : [ScheduleModule.forRoot()]),
@@ -42,10 +45,12 @@ export class WorkerModule {
         WorkerHealthService,
         SchedulesService,
         PingHandler,
+        IdentifyHandler,
+        IdentifySchedule,
         AuditAnchorHandler,
         AuditAnchorSchedule,
       ],
-      exports: [AuditAnchorSchedule, SchedulesService, JobRunnerService, WorkerHealthService],
+      exports: [IdentifySchedule, AuditAnchorSchedule, SchedulesService, JobRunnerService, WorkerHealthService],
     };
   }
 }

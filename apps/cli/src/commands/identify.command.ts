@@ -1,0 +1,25 @@
+import { IdentificationService, systemIdentificationActor } from '@tiltas/identification';
+import { Command } from 'commander';
+import { CliExit, CliIo, withApp } from '../cli-context';
+
+export function registerIdentifyCommand(program: Command, io: CliIo): void {
+  program
+    .command('identify')
+    .requiredOption('--as-of <date>', 'reference date D (YYYY-MM-DD)')
+    .option('--criteria <ids>', 'comma-separated ACTIVE criteria ids (default: every ACTIVE criterion)')
+    .description('run identification at D to completion, in this process (the same service the worker job calls)')
+    .action(async (options: { asOf: string; criteria?: string }) => {
+      const criteria = options.criteria?.split(',').map((s) => s.trim()).filter(Boolean);
+      if (criteria && criteria.length === 0) throw new CliExit(2, '--criteria needs at least one id');
+      const { run, repeated } = await withApp(
+        (app) => app.get(IdentificationService).run({ asOf: options.asOf, criteria, trigger: 'cli', actor: systemIdentificationActor('cli') }),
+        { redis: false },
+      );
+      for (const c of run.counts) io.out(`${c.cohort} matched=${c.matched} new=${c.new} added=${c.added} suppressed=${c.suppressed}`);
+      io.err(
+        repeated
+          ? `run ${run.id} at ${run.asOf} had already run with these versions and extracts: nothing changed`
+          : `run ${run.id} at ${run.asOf}: ${run.casesCreated} case(s) created, ${run.casesUpdated} gained cohorts, ${run.casesLapsed} lapsed, ${run.durationMs} ms`,
+      );
+    });
+}

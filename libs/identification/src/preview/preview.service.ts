@@ -1,0 +1,138 @@
+import { Injectable } from '@nestjs/common';
+import { DomainError, ErrorCode, isIsoDate } from '@tiltas/common';
+import { DatabaseService } from '@tiltas/database';
+import { bindParams, compileCriterion, compileFunnel, parseCriterion, readFunnel, type CriterionDefinition } from '@tiltas/targeting';
+import { CriteriaService } from '../criteria/criteria.service';
+import { IdentificationActor, scopeOf, seesSmallCounts } from '../identification-actor';
+import { RunsRepository } from '../runs/runs.repository';
+import { planRun } from '../runs/run-plan';
+import { showCount, type ShownCount } from '../small-counts';
+
+export interface PreviewRequest {
+  readonly criterionId: string;
+  /** The version to preview; the DRAFT when absent (else the ACTIVE one). */
+  readonly version?: number;
+  /** An unsaved definition to preview instead of a stored version. */
+  readonly definition?: unknown;
+  readonly asOf: string;
+}
+
+/** Raw counts; `shown` is what the viewer may see (small cells as "<5" outside the national admin view). */
+export interface Preview {
+  readonly criterionId: string;
+  readonly version: number | null;
+  readonly asOf: string;
+  readonly extracts: ReadonlyArray<{ register: string; id: number; asOf: string }>;
+  readonly total: number;
+  readonly byMunicipality: ReadonlyArray<{ municipality: string; found: number; adds: number; drops: number }>;
+  readonly funnel: ReadonlyArray<{ label: string; remaining: number }>;
+  /** Against the ACTIVE version (null when there is none, or when the ACTIVE version is the one previewed). */
+  readonly diff: { readonly activeVersion: number; readonly adds: number; readonly drops: number } | null;
+  /** Whether the viewer sees counts under 5 as they are. */
+  readonly showsSmallCounts: boolean;
+  readonly durationMs: number;
+}
+
+export interface ShownPreview {
+  readonly total: ShownCount;
+  readonly byMunicipality: ReadonlyArray<{ municipality: string; found: ShownCount; adds: ShownCount; drops: ShownCount }>;
+  readonly funnel: ReadonlyArray<{ label: string; remaining: ShownCount }>;
+  readonly diff: { readonly activeVersion: number; readonly adds: ShownCount; readonly drops: ShownCount } | null;
+}
+
+/** A preview's counts as its viewer may see them. */
+export function shownPreview(preview: Preview): ShownPreview {
+  const show = (n: number) => showCount(n, preview.showsSmallCounts);
+  return {
+    total: show(preview.total),
+    byMunicipality: preview.byMunicipality.map((r) => ({ municipality: r.municipality, found: show(r.found), adds: show(r.adds), drops: show(r.drops) })),
+    funnel: preview.funnel.map((s) => ({ label: s.label, remaining: show(s.remaining) })),
+    diff: preview.diff && { activeVersion: preview.diff.activeVersion, adds: show(preview.diff.adds), drops: show(preview.diff.drops) },
+  };
+}
+
+/**
+ * What a criterion version would find at D, before it is live: the total and per municipality, the funnel,
+ * and how it differs from the ACTIVE version. Reads only; writes nothing and opens no case. The funnel and
+ * the found-and-diff query run side by side on two connections.
+ */
+@Injectable()
+export class PreviewService {
+  constructor(
+    private readonly db: DatabaseService,
+    private readonly criteria: CriteriaService,
+    private readonly runs: RunsRepository,
+  ) {}
+
+  async preview(request: PreviewRequest, viewer: IdentificationActor): Promise<Preview> {
+    if (!isIsoDate(request.asOf)) throw DomainError.validation(`as-of must be a date (YYYY-MM-DD): ${request.asOf}`);
+    const started = Date.now();
+    const detail = await this.criteria.show(request.criterionId, viewer);
+    let definition: CriterionDefinition;
+    let version: number | null;
+    if (request.definition !== undefined) {
+      definition = parseCriterion(request.definition);
+      if (definition.id !== request.criterionId) throw DomainError.validation(`the definition's id (${definition.id}) must be ${request.criterionId}`);
+      version = null;
+    } else {
+      const chosen = request.version === undefined ? (detail.draft ?? detail.active) : detail.versions.find((v) => v.version === request.version);
+      if (!chosen) throw DomainError.notFound(`criterion ${request.criterionId} version ${request.version}`);
+      definition = chosen.definition;
+      version = chosen.version;
+    }
+    const active = detail.active && detail.active.version !== version ? detail.active : null;
+
+    const scope = scopeOf(viewer);
+    const extracts = await this.db.transaction(scope, (m) => this.runs.activeExtracts(m));
+    const runCriteria = [{ id: definition.id, version: version ?? 0, municipality: detail.municipality, basedOn: detail.basedOn, lawfulBasisId: '', definition }];
+    if (active) runCriteria.push({ ...runCriteria[0], version: active.version, definition: active.definition });
+    const planned = planRun(request.asOf, runCriteria, extracts);
+    if (!planned.ok) throw new DomainError(ErrorCode.CONFLICT, `cannot preview ${request.criterionId} at ${request.asOf}: ${planned.problems.join('; ')}`);
+    const binding = planned.plan.binding;
+
+    const draftSql = compileCriterion(definition);
+    const draftParams = bindParams(draftSql, binding);
+    let foundSql: string;
+    let foundParams: unknown[];
+    if (active) {
+      const activeSql = compileCriterion(active.definition);
+      const offset = draftParams.length;
+      foundParams = [...draftParams, ...bindParams(activeSql, binding)];
+      foundSql = `
+        SELECT coalesce(d.municipality, a.municipality) AS municipality,
+               count(d.pseudonym) AS found,
+               count(*) FILTER (WHERE a.pseudonym IS NULL) AS adds,
+               count(*) FILTER (WHERE d.pseudonym IS NULL) AS drops
+        FROM (${draftSql.sql}) AS d
+        FULL JOIN (${shiftParams(activeSql.sql, offset)}) AS a ON a.pseudonym = d.pseudonym AND a.municipality = d.municipality
+        GROUP BY 1 ORDER BY 1`;
+    } else {
+      foundParams = draftParams;
+      foundSql = `SELECT q.municipality, count(*) AS found, count(*) AS adds, 0 AS drops FROM (${draftSql.sql}) AS q GROUP BY 1 ORDER BY 1`;
+    }
+    const funnel = compileFunnel(definition);
+    const [found, funnelRows] = await Promise.all([
+      this.db.transaction(scope, (m) => m.query(foundSql, foundParams) as Promise<Array<{ municipality: string; found: string; adds: string; drops: string }>>),
+      this.db.transaction(scope, (m) => m.query(funnel.sql, bindParams(funnel, binding)) as Promise<Array<Record<string, unknown>>>),
+    ]);
+    const byMunicipality = found.map((r) => ({ municipality: r.municipality, found: Number(r.found), adds: Number(r.adds), drops: Number(r.drops) }));
+    const sum = (key: 'found' | 'adds' | 'drops') => byMunicipality.reduce((n, r) => n + r[key], 0);
+    return {
+      criterionId: request.criterionId,
+      version,
+      asOf: request.asOf,
+      extracts: planned.plan.extracts.map((e) => ({ register: e.register, id: e.id, asOf: e.asOf })),
+      total: sum('found'),
+      byMunicipality: byMunicipality.filter((r) => r.found > 0 || r.drops > 0),
+      funnel: readFunnel(funnel, funnelRows[0]),
+      diff: active ? { activeVersion: active.version, adds: sum('adds'), drops: sum('drops') } : null,
+      showsSmallCounts: seesSmallCounts(viewer),
+      durationMs: Date.now() - started,
+    };
+  }
+}
+
+/** Renumbers `$n` placeholders so a second compiled query can follow the first's parameters. */
+export function shiftParams(sql: string, offset: number): string {
+  return sql.replace(/\$(\d+)\b/g, (_, n: string) => `$${Number(n) + offset}`);
+}

@@ -1,0 +1,229 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AuditService, type AuditEntryInput } from '@tiltas/audit';
+import { DomainError, ErrorCode, isIsoDate } from '@tiltas/common';
+import { APP_CONFIG, AppConfig } from '@tiltas/config';
+import { DatabaseService, advisoryXactLock } from '@tiltas/database';
+import { LawfulBasisService } from '@tiltas/lawful-bases';
+import { bindParams, parseCriterion, registersRead } from '@tiltas/targeting';
+import type { EntityManager } from 'typeorm';
+import { CriteriaRepository } from '../criteria/criteria.repository';
+import { CriteriaService } from '../criteria/criteria.service';
+import { IdentificationActor, scopeOf } from '../identification-actor';
+import { compileFirstFailure } from './first-failure';
+import { planRun, type RunCriterion, type RunPlan } from './run-plan';
+import { CohortCounts, RunRecord, RunTrigger, RunsRepository, WrittenCases } from './runs.repository';
+
+export interface RunRequest {
+  /** The reference date D, YYYY-MM-DD. */
+  readonly asOf: string;
+  /** Only these criteria (each must be ACTIVE); all ACTIVE criteria when absent. */
+  readonly criteria?: readonly string[];
+  readonly trigger: RunTrigger;
+  readonly actor: IdentificationActor;
+}
+
+export interface RunOutcome {
+  readonly run: RunRecord;
+  /** The same D, versions and extracts had run already: nothing was done and nothing changed. */
+  readonly repeated: boolean;
+}
+
+/** Every identification run takes this lock: runs write the same cases, so they happen one at a time. */
+export const IDENTIFICATION_LOCK = 'identification:run';
+/** At most this many id ranges in one `case.created` entry (the log keeps arrays short). */
+const RANGES_PER_ENTRY = 500;
+
+/**
+ * Identification runs: the ACTIVE criteria at a date D over the ACTIVE extracts, one set-based query per
+ * criterion, cases written with dedupe and suppression in one transaction with the run's record and its
+ * log entries. The CLI, the API and the scheduled job all call `run`.
+ */
+@Injectable()
+export class IdentificationService {
+  private readonly logger = new Logger('Identification');
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly db: DatabaseService,
+    private readonly criteria: CriteriaService,
+    private readonly criteriaRepository: CriteriaRepository,
+    private readonly runs: RunsRepository,
+    private readonly lawfulBases: LawfulBasisService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async run(request: RunRequest): Promise<RunOutcome> {
+    if (!isIsoDate(request.asOf)) throw DomainError.validation(`as-of must be a date (YYYY-MM-DD): ${request.asOf}`);
+    if (request.actor.scope !== 'national') throw DomainError.forbidden('identification runs are national: they write every municipality\'s cases');
+    await this.criteria.seedStandard();
+    const started = Date.now();
+    const outcome = await this.db.transaction(scopeOf(request.actor), async (m) => {
+      // Blocking, not try: a second run started at the same moment waits, then finds this one COMPLETED.
+      await advisoryXactLock(m, IDENTIFICATION_LOCK);
+      const criteria = await this.criteriaFor(m, request.criteria);
+      const extracts = await this.runs.activeExtracts(m);
+      const planned = planRun(request.asOf, criteria, extracts);
+      const problems = planned.ok ? [] : [...planned.problems];
+      problems.push(...(await this.lawfulBasisProblems(m, criteria, request.asOf)));
+      if (problems.length > 0 || !planned.ok) {
+        const refusal = `identification at ${request.asOf} refused: ${problems.join('; ')}`;
+        const id = await this.runs.refuse(m, { asOf: request.asOf, criteria: criteria.map(brief), extracts }, refusal, request.actor.userId, request.trigger);
+        await this.audit.record(m, this.entry(request, 'identification.refused', String(id), { asOf: request.asOf, problems: problems.slice(0, 50) }));
+        this.logger.warn({ runId: id, asOf: request.asOf, problems: problems.length }, 'identification run refused');
+        return { kind: 'refused' as const, refused: refusal, onlyLawfulBasis: planned.ok };
+      }
+      const plan = planned.plan;
+      const done = await this.runs.completed(m, plan.asOf, plan.runKey);
+      if (done) return { kind: 'ran' as const, run: done, repeated: true };
+      const run = await this.execute(m, plan, request, started);
+      return { kind: 'ran' as const, run, repeated: false };
+    });
+    if (outcome.kind === 'refused') {
+      throw new DomainError(outcome.onlyLawfulBasis ? ErrorCode.LAWFUL_BASIS_MISSING : ErrorCode.CONFLICT, outcome.refused);
+    }
+    if (outcome.repeated) this.logger.log({ runId: outcome.run.id, asOf: request.asOf }, 'identification already ran for this date, versions and extracts; nothing to do');
+    return { run: outcome.run, repeated: outcome.repeated };
+  }
+
+  async list(limit = 50): Promise<RunRecord[]> {
+    return this.db.transaction({ scope: 'national', municipality: null, actor: 'system:runs.list', role: 'SYSTEM' }, (m) => this.runs.recent(m, Math.min(Math.max(limit, 1), 500)));
+  }
+
+  async show(id: number): Promise<RunRecord> {
+    const run = await this.db.transaction({ scope: 'national', municipality: null, actor: 'system:runs.show', role: 'SYSTEM' }, (m) => this.runs.find(m, id));
+    if (!run) throw DomainError.notFound(`run ${id}`);
+    return run;
+  }
+
+  private async execute(m: EntityManager, plan: RunPlan, request: RunRequest, started: number): Promise<RunRecord> {
+    const runId = await this.runs.start(m, plan, request.actor.userId, request.trigger);
+    this.logger.log({ runId, asOf: plan.asOf, criteria: plan.criteria.map((c) => `${c.id}@${c.version}`), trigger: request.trigger }, 'identification run started');
+    await this.runs.prepareFound(m);
+    for (const criterion of plan.criteria) await this.runs.findInto(m, plan, criterion);
+    await this.runs.classify(m, plan.asOf, this.config.identification.declineCooloffDays);
+    const counts = await this.runs.counts(m, plan);
+    const written = await this.runs.writeCases(m, runId, plan.asOf);
+    await this.runs.clearLapsed(m);
+    const lapsed = await this.runs.markLapsed(m, runId, plan);
+    await this.runs.describeLapsed(m, await this.whatChanged(m, plan, lapsed), plan.extracts);
+    const durationMs = Date.now() - started;
+    await this.runs.finish(m, runId, counts, written, lapsed.length, durationMs);
+    await this.audit.recordMany(m, this.entries(request, plan, runId, counts, written, lapsed.length, durationMs));
+    this.logger.log(
+      { runId, asOf: plan.asOf, durationMs, created: written.created, updated: written.updated, lapsed: lapsed.length, counts: counts.map(({ cohort, matched, new: n, added, suppressed }) => ({ cohort, matched, new: n, added, suppressed })) },
+      'identification run completed',
+    );
+    return (await this.runs.find(m, runId))!;
+  }
+
+  /** Per lapsed case and cohort, the first condition the person no longer meets (or that they left the population). */
+  private async whatChanged(m: EntityManager, plan: RunPlan, lapsed: ReadonlyArray<{ id: number; pseudonym: Buffer; cohorts: string[] }>) {
+    const changed = new Map<number, Record<string, string>>(lapsed.map((c) => [c.id, {}]));
+    for (const criterion of plan.criteria) {
+      const affected = lapsed.filter((c) => c.cohorts.includes(criterion.id));
+      if (affected.length === 0) continue;
+      const query = compileFirstFailure(criterion.definition);
+      const params = bindParams(query, plan.binding);
+      params[params.length - 1] = affected.map((c) => c.pseudonym);
+      const rows: Array<{ pseudonym: Buffer; failed: number }> = await m.query(query.sql, params);
+      const failed = new Map(rows.map((r) => [r.pseudonym.toString('hex'), r.failed]));
+      for (const c of affected) {
+        const step = failed.get(c.pseudonym.toString('hex'));
+        changed.get(c.id)![criterion.id] =
+          step === undefined
+            ? 'no longer in the population extract'
+            : step >= query.labels.length
+              ? // Meets every condition yet not found here: the cohort now lists them in another municipality.
+                'now found for another municipality'
+              : `no longer: ${query.labels[step]}`;
+      }
+    }
+    return [...changed].map(([id, c]) => ({ id, changed: c }));
+  }
+
+  private async criteriaFor(m: EntityManager, ids: readonly string[] | undefined): Promise<RunCriterion[]> {
+    const unique = ids ? [...new Set(ids)] : undefined;
+    const rows = await this.criteriaRepository.active(m, unique);
+    if (unique) {
+      const missing = unique.filter((id) => !rows.some((r) => r.criterionId === id));
+      if (missing.length > 0) {
+        throw DomainError.validation(`not ACTIVE (activate with a lawful basis first) or unknown: ${missing.join(', ')}`);
+      }
+    }
+    return rows.map((r) => ({
+      id: r.criterionId,
+      version: r.version,
+      municipality: r.municipality,
+      basedOn: r.basedOn,
+      lawfulBasisId: r.lawfulBasisId!,
+      definition: parseCriterion(r.definition),
+    }));
+  }
+
+  /** The basis that activated a criterion must still cover it at the run's reference date. */
+  private async lawfulBasisProblems(m: EntityManager, criteria: readonly RunCriterion[], date: string): Promise<string[]> {
+    const problems: string[] = [];
+    for (const c of criteria) {
+      const coverage = await this.lawfulBases.checkCoverage({
+        lawfulBasisId: c.lawfulBasisId,
+        purpose: c.definition.purpose,
+        registers: registersRead(c.definition),
+        date,
+      }, m);
+      if (!coverage.ok) problems.push(`${c.id} v${c.version} under ${c.lawfulBasisId} at ${date}: ${coverage.problems.join(', ')}`);
+    }
+    return problems;
+  }
+
+  private entry(request: RunRequest, action: string, runId: string, details: Record<string, unknown>): AuditEntryInput {
+    return {
+      actor: request.actor.userId,
+      role: request.actor.role,
+      municipality: null,
+      action,
+      objectType: 'identification_run',
+      objectId: runId,
+      purpose: 'outreach',
+      details: { ...details, trigger: request.trigger },
+    };
+  }
+
+  /** One entry for the run with its counts, and the created cases in bulk: their count and id ranges. */
+  private entries(request: RunRequest, plan: RunPlan, runId: number, counts: readonly CohortCounts[], written: WrittenCases, lapsed: number, durationMs: number): AuditEntryInput[] {
+    const bases = [...new Set(plan.criteria.map((c) => c.lawfulBasisId))];
+    const run = {
+      ...this.entry(request, 'identification.run', String(runId), {
+        asOf: plan.asOf,
+        criteria: plan.criteria.map((c) => ({ id: c.id, version: c.version, lawfulBasisId: c.lawfulBasisId })),
+        extracts: plan.extracts.map((e) => ({ register: e.register, id: e.id, asOf: e.asOf })),
+        pseudonymKeyId: plan.pseudonymKeyId,
+        counts: counts.map((c) => ({ ...c })),
+        casesCreated: written.created,
+        casesUpdated: written.updated,
+        casesLapsed: lapsed,
+        durationMs,
+      }),
+      lawfulBasisId: bases.length === 1 ? bases[0] : null,
+    };
+    const created: AuditEntryInput[] = [];
+    for (let i = 0; i < written.createdRanges.length; i += RANGES_PER_ENTRY) {
+      const ranges = written.createdRanges.slice(i, i + RANGES_PER_ENTRY);
+      created.push({
+        ...this.entry(request, 'case.created', String(runId), {
+          runId,
+          asOf: plan.asOf,
+          count: ranges.reduce((n, [lo, hi]) => n + hi - lo + 1, 0),
+          caseIdRanges: ranges,
+          part: i / RANGES_PER_ENTRY + 1,
+          parts: Math.ceil(written.createdRanges.length / RANGES_PER_ENTRY),
+        }),
+        lawfulBasisId: run.lawfulBasisId,
+      });
+    }
+    return [run, ...created];
+  }
+}
+
+function brief(c: RunCriterion): { id: string; version: number; lawfulBasisId: string } {
+  return { id: c.id, version: c.version, lawfulBasisId: c.lawfulBasisId };
+}

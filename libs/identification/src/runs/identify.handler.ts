@@ -1,0 +1,41 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { isDomainError } from '@tiltas/common';
+import { JobHandler, JobName, type JobPayloads } from '@tiltas/queue';
+import { systemIdentificationActor } from '../identification-actor';
+import { IdentificationService } from './identification.service';
+
+export type IdentifyJobResult =
+  | { readonly runId: number; readonly repeated: boolean; readonly created: number; readonly updated: number; readonly lapsed: number }
+  | { readonly refused: string };
+
+/**
+ * The `identify.run` job: the same service the CLI calls. A refusal (no active extract, mixed keys, no
+ * lawful basis, nothing active) is an expected end and completes the job with its reason; anything else
+ * throws, so BullMQ retries, and the run's transaction left nothing behind.
+ * Provided by the worker (not by IdentificationModule) so that exactly one app handles the job.
+ */
+@Injectable()
+export class IdentifyHandler {
+  private readonly logger = new Logger('IdentifyJob');
+
+  constructor(private readonly identification: IdentificationService) {}
+
+  @JobHandler(JobName.IDENTIFY)
+  async handle(payload: JobPayloads[JobName.IDENTIFY]): Promise<IdentifyJobResult> {
+    try {
+      const { run, repeated } = await this.identification.run({
+        asOf: payload.asOf,
+        criteria: payload.criteria,
+        trigger: payload.trigger ?? 'schedule',
+        actor: systemIdentificationActor(JobName.IDENTIFY),
+      });
+      return { runId: run.id, repeated, created: run.casesCreated, updated: run.casesUpdated, lapsed: run.casesLapsed };
+    } catch (err) {
+      if (isDomainError(err)) {
+        this.logger.warn({ asOf: payload.asOf, code: err.code }, 'identification job ended without a run');
+        return { refused: `${err.code}: ${err.message}` };
+      }
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,94 @@
+import type { RegisterCode } from '@tiltas/registers';
+import { REGISTER_CODES } from '@tiltas/registers';
+import { registersRead, type CriterionDefinition, type RunBinding } from '@tiltas/targeting';
+
+export interface ActiveExtract {
+  readonly id: number;
+  readonly register: string;
+  readonly asOf: string;
+  readonly pseudonymKeyId: string;
+}
+
+export interface RunCriterion {
+  readonly id: string;
+  readonly version: number;
+  /** Null for a national criterion. */
+  readonly municipality: string | null;
+  readonly basedOn: string | null;
+  readonly lawfulBasisId: string;
+  readonly definition: CriterionDefinition;
+}
+
+export interface PlannedCriterion extends RunCriterion {
+  /**
+   * Case municipalities this national criterion leaves to their own tuned copy in the same run: a
+   * municipality that tuned a cohort gets its own version of it, not both.
+   */
+  readonly leftToCopies: readonly string[];
+}
+
+export interface RunPlan {
+  readonly asOf: string;
+  readonly criteria: readonly PlannedCriterion[];
+  /** The extracts read, one per register, sorted by register. */
+  readonly extracts: readonly ActiveExtract[];
+  readonly binding: RunBinding;
+  readonly pseudonymKeyId: string;
+  /** What makes two runs the same run: the versions and the extracts (D is kept beside it). */
+  readonly runKey: string;
+}
+
+export type PlanOutcome = { readonly ok: true; readonly plan: RunPlan } | { readonly ok: false; readonly problems: readonly string[] };
+
+/**
+ * Decides what a run reads and refuses, naming every problem at once, when a register a criterion reads
+ * has no ACTIVE extract or when the extracts to be joined were pseudonymised under different keys (their
+ * pseudonyms would not meet, and the run would silently find the wrong people).
+ */
+export function planRun(asOf: string, criteria: readonly RunCriterion[], active: readonly ActiveExtract[]): PlanOutcome {
+  const problems: string[] = [];
+  if (criteria.length === 0) problems.push('no ACTIVE criterion to run: activate one with a lawful basis first');
+
+  const readers = new Map<RegisterCode, string[]>();
+  for (const c of criteria) {
+    for (const register of registersRead(c.definition)) readers.set(register, [...(readers.get(register) ?? []), c.id]);
+  }
+  const extracts: ActiveExtract[] = [];
+  for (const register of REGISTER_CODES) {
+    const by = readers.get(register);
+    if (!by) continue;
+    const extract = active.find((e) => e.register === register);
+    if (!extract) problems.push(`register ${register} has no ACTIVE extract (read by ${by.join(', ')}): load one first`);
+    else extracts.push(extract);
+  }
+
+  const keys = new Map<string, string[]>();
+  for (const e of extracts) keys.set(e.pseudonymKeyId, [...(keys.get(e.pseudonymKeyId) ?? []), e.register]);
+  if (keys.size > 1) {
+    const list = [...keys].map(([key, registers]) => `${key} (${registers.join(', ')})`).join(' vs ');
+    problems.push(`the active extracts were pseudonymised under different key ids and cannot be joined: ${list}`);
+  }
+  if (problems.length > 0) return { ok: false, problems };
+
+  const sorted = [...criteria].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const planned = sorted.map((c) => ({
+    ...c,
+    leftToCopies: c.municipality === null
+      ? sorted.filter((copy) => copy.basedOn === c.id && copy.municipality !== null).map((copy) => copy.municipality!).sort()
+      : [],
+  }));
+  const extractIds: Partial<Record<RegisterCode, number>> = {};
+  for (const e of extracts) extractIds[e.register as RegisterCode] = e.id;
+  const runKey = `${sorted.map((c) => `${c.id}@${c.version}`).join(',')}|${extracts.map((e) => `${e.register}#${e.id}`).join(',')}`;
+  return {
+    ok: true,
+    plan: {
+      asOf,
+      criteria: planned,
+      extracts,
+      binding: { asOf, extractIds },
+      pseudonymKeyId: extracts[0]?.pseudonymKeyId ?? '',
+      runKey,
+    },
+  };
+}

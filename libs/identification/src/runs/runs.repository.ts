@@ -1,0 +1,318 @@
+import { Injectable } from '@nestjs/common';
+import { bindParams, compileCriterion } from '@tiltas/targeting';
+import type { EntityManager } from 'typeorm';
+import type { ActiveExtract, PlannedCriterion, RunPlan } from './run-plan';
+
+export interface CohortCounts {
+  readonly cohort: string;
+  readonly version: number;
+  /** Rows the criterion found (a person once per case municipality). */
+  readonly matched: number;
+  /** … that opened a new case. */
+  readonly new: number;
+  /** … that an open case gained as a new cohort. */
+  readonly added: number;
+  /** … held back: declined within the cool-off, or opted out. */
+  readonly suppressed: number;
+  /** … already listed by an open case for this cohort. */
+  readonly unchanged: number;
+}
+
+export type RunStatus = 'RUNNING' | 'COMPLETED' | 'REFUSED' | 'FAILED';
+export type RunTrigger = 'schedule' | 'cli' | 'api' | 'test';
+
+export interface RunRecord {
+  readonly id: number;
+  readonly asOf: string;
+  readonly criteria: ReadonlyArray<{ id: string; version: number; lawfulBasisId: string }>;
+  readonly extracts: ReadonlyArray<{ register: string; id: number; asOf: string }>;
+  readonly pseudonymKeyId: string | null;
+  readonly status: RunStatus;
+  readonly refusal: string | null;
+  readonly counts: readonly CohortCounts[];
+  readonly casesCreated: number;
+  readonly casesUpdated: number;
+  readonly casesLapsed: number;
+  readonly startedBy: string;
+  readonly trigger: RunTrigger;
+  readonly startedAt: string;
+  readonly finishedAt: string | null;
+  readonly durationMs: number | null;
+}
+
+export interface WrittenCases {
+  readonly created: number;
+  readonly updated: number;
+  /** Ids of the created cases as inclusive [from, to] ranges (identity values of one statement are dense). */
+  readonly createdRanges: Array<[number, number]>;
+}
+
+const RUN_COLUMNS = `
+  id, to_char(as_of, 'YYYY-MM-DD') AS "asOf", criteria, extracts, pseudonym_key_id AS "pseudonymKeyId", status, refusal,
+  counts, cases_created AS "casesCreated", cases_updated AS "casesUpdated", cases_lapsed AS "casesLapsed",
+  started_by AS "startedBy", trigger,
+  to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "startedAt",
+  to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "finishedAt",
+  duration_ms AS "durationMs"`;
+
+/**
+ * The identification SQL: one INSERT … SELECT per criterion into a transaction-local table of what was
+ * found, then set-based classification, one INSERT … SELECT … ON CONFLICT for the cases and their reasons,
+ * and set-based updates for lapsed reasons. Nothing here loops over people.
+ */
+@Injectable()
+export class RunsRepository {
+  async activeExtracts(m: EntityManager): Promise<ActiveExtract[]> {
+    return m.query(
+      `SELECT id, register, to_char(as_of, 'YYYY-MM-DD') AS "asOf", pseudonym_key_id AS "pseudonymKeyId"
+       FROM extract WHERE status = 'ACTIVE' ORDER BY register`,
+    );
+  }
+
+  async completed(m: EntityManager, asOf: string, runKey: string): Promise<RunRecord | null> {
+    const rows: RunRecord[] = await m.query(
+      `SELECT ${RUN_COLUMNS} FROM identification_run WHERE as_of = $1 AND run_key = $2 AND status = 'COMPLETED'`,
+      [asOf, runKey],
+    );
+    return rows[0] ?? null;
+  }
+
+  async find(m: EntityManager, id: number): Promise<RunRecord | null> {
+    const rows: RunRecord[] = await m.query(`SELECT ${RUN_COLUMNS} FROM identification_run WHERE id = $1`, [id]);
+    return rows[0] ?? null;
+  }
+
+  async recent(m: EntityManager, limit: number): Promise<RunRecord[]> {
+    return m.query(`SELECT ${RUN_COLUMNS} FROM identification_run ORDER BY id DESC LIMIT $1`, [limit]);
+  }
+
+  async start(m: EntityManager, plan: RunPlan, startedBy: string, trigger: RunTrigger): Promise<number> {
+    const rows: Array<{ id: number }> = await m.query(
+      `INSERT INTO identification_run (as_of, criteria, extracts, run_key, pseudonym_key_id, status, started_by, trigger)
+       VALUES ($1, $2, $3, $4, $5, 'RUNNING', $6, $7) RETURNING id`,
+      [
+        plan.asOf,
+        JSON.stringify(plan.criteria.map((c) => ({ id: c.id, version: c.version, lawfulBasisId: c.lawfulBasisId }))),
+        JSON.stringify(plan.extracts.map((e) => ({ register: e.register, id: e.id, asOf: e.asOf }))),
+        plan.runKey,
+        plan.pseudonymKeyId,
+        startedBy,
+        trigger,
+      ],
+    );
+    return rows[0].id;
+  }
+
+  async refuse(
+    m: EntityManager,
+    request: { asOf: string; criteria: ReadonlyArray<{ id: string; version: number; lawfulBasisId: string }>; extracts: readonly ActiveExtract[] },
+    refusal: string,
+    startedBy: string,
+    trigger: RunTrigger,
+  ): Promise<number> {
+    const rows: Array<{ id: number }> = await m.query(
+      `INSERT INTO identification_run (as_of, criteria, extracts, run_key, status, refusal, started_by, trigger, finished_at, duration_ms)
+       VALUES ($1, $2, $3, '', 'REFUSED', $4, $5, $6, now(), 0) RETURNING id`,
+      [
+        request.asOf,
+        JSON.stringify(request.criteria),
+        JSON.stringify(request.extracts.map((e) => ({ register: e.register, id: e.id, asOf: e.asOf, pseudonymKeyId: e.pseudonymKeyId }))),
+        refusal,
+        startedBy,
+        trigger,
+      ],
+    );
+    return rows[0].id;
+  }
+
+  async finish(m: EntityManager, id: number, counts: readonly CohortCounts[], written: WrittenCases, lapsed: number, durationMs: number): Promise<void> {
+    await m.query(
+      `UPDATE identification_run SET status = 'COMPLETED', counts = $2, cases_created = $3, cases_updated = $4, cases_lapsed = $5,
+         finished_at = now(), duration_ms = $6 WHERE id = $1`,
+      [id, JSON.stringify(counts), written.created, written.updated, lapsed, durationMs],
+    );
+  }
+
+  /** Transaction-local tables of what this run found: gone at commit, never seen by another session. */
+  async prepareFound(m: EntityManager): Promise<void> {
+    await m.query(`
+      CREATE TEMP TABLE run_found (
+        criterion_id text NOT NULL,
+        criterion_version integer NOT NULL,
+        pseudonym bytea NOT NULL,
+        municipality text NOT NULL,
+        priority integer NOT NULL,
+        window_date date,
+        reason jsonb NOT NULL
+      ) ON COMMIT DROP`);
+  }
+
+  /** One set-based query for the criterion, its rows straight into run_found. Returns how many it found. */
+  async findInto(m: EntityManager, plan: RunPlan, criterion: PlannedCriterion): Promise<number> {
+    const compiled = compileCriterion(criterion.definition);
+    const params = bindParams(compiled, plan.binding);
+    const n = params.length;
+    const leftOut = criterion.leftToCopies.length > 0 ? `WHERE q.municipality <> ALL($${n + 3}::text[])` : '';
+    return exec(
+      m,
+      `INSERT INTO run_found (criterion_id, criterion_version, pseudonym, municipality, priority, window_date, reason)
+       SELECT $${n + 1}::text, $${n + 2}::int, q.pseudonym, q.municipality, q.priority, q.window_date, q.reason
+       FROM (${compiled.sql}) AS q ${leftOut}`,
+      [...params, criterion.id, criterion.version, ...(leftOut ? [criterion.leftToCopies] : [])],
+    );
+  }
+
+  /**
+   * One row per person and case municipality with every cohort that found them, and what happens to it:
+   * an open case there (which may gain cohorts), or a suppression: an active opt-out, or the last case
+   * there closed DECLINED less than `cooloffDays` before D.
+   */
+  async classify(m: EntityManager, asOf: string, cooloffDays: number): Promise<void> {
+    await m.query(`CREATE INDEX ON run_found (pseudonym, municipality)`);
+    await m.query(`ANALYZE run_found`);
+    await m.query(
+      `CREATE TEMP TABLE run_case ON COMMIT DROP AS
+       SELECT g.pseudonym, g.municipality, g.cohorts, g.priority, g.window_date,
+              o.id AS open_id, o.cohorts AS open_cohorts,
+              CASE WHEN EXISTS (SELECT 1 FROM opt_out x WHERE x.pseudonym = g.pseudonym AND x.withdrawn_at IS NULL) THEN 'OPTED_OUT'
+                   WHEN o.id IS NULL AND last.outcome = 'DECLINED'
+                        AND $1::date - (last.closed_at AT TIME ZONE 'UTC')::date < $2::int THEN 'DECLINED'
+              END AS suppressed
+       FROM (
+         SELECT pseudonym, municipality,
+                array_agg(criterion_id ORDER BY criterion_id) AS cohorts,
+                min(priority) AS priority,
+                (array_agg(window_date ORDER BY priority, window_date))[1] AS window_date
+         FROM run_found GROUP BY pseudonym, municipality
+       ) AS g
+       LEFT JOIN cases o ON o.pseudonym = g.pseudonym AND o.municipality = g.municipality AND o.status <> 'CLOSED'
+       LEFT JOIN LATERAL (
+         SELECT c.outcome, c.closed_at FROM cases c
+         WHERE c.pseudonym = g.pseudonym AND c.municipality = g.municipality AND c.status = 'CLOSED'
+         ORDER BY c.closed_at DESC LIMIT 1
+       ) AS last ON o.id IS NULL`,
+      [asOf, cooloffDays],
+    );
+    await m.query(`CREATE INDEX ON run_case (pseudonym, municipality)`);
+    await m.query(`ANALYZE run_case`);
+  }
+
+  async counts(m: EntityManager, plan: RunPlan): Promise<CohortCounts[]> {
+    const rows: Array<{ cohort: string; matched: string; new: string; added: string; suppressed: string; unchanged: string }> = await m.query(
+      `SELECT f.criterion_id AS cohort,
+              count(*) AS matched,
+              count(*) FILTER (WHERE c.suppressed IS NULL AND c.open_id IS NULL) AS new,
+              count(*) FILTER (WHERE c.suppressed IS NULL AND c.open_id IS NOT NULL AND NOT f.criterion_id = ANY(c.open_cohorts)) AS added,
+              count(*) FILTER (WHERE c.suppressed IS NOT NULL) AS suppressed,
+              count(*) FILTER (WHERE c.suppressed IS NULL AND c.open_id IS NOT NULL AND f.criterion_id = ANY(c.open_cohorts)) AS unchanged
+       FROM run_found f JOIN run_case c ON c.pseudonym = f.pseudonym AND c.municipality = f.municipality
+       GROUP BY f.criterion_id`,
+    );
+    const byCohort = new Map(rows.map((r) => [r.cohort, r]));
+    return plan.criteria.map((c) => {
+      const r = byCohort.get(c.id);
+      return {
+        cohort: c.id,
+        version: c.version,
+        matched: Number(r?.matched ?? 0),
+        new: Number(r?.new ?? 0),
+        added: Number(r?.added ?? 0),
+        suppressed: Number(r?.suppressed ?? 0),
+        unchanged: Number(r?.unchanged ?? 0),
+      };
+    });
+  }
+
+  /**
+   * The case write: one INSERT … SELECT … ON CONFLICT over the classified rows. A new person and
+   * municipality opens a case; an open case there gains the cohorts it lacks (the partial unique index
+   * makes "one open case per person and municipality" the database's rule, not this query's). The same
+   * statement writes why each cohort listed the person; a cohort already listed keeps its first reason.
+   */
+  async writeCases(m: EntityManager, runId: number, asOf: string): Promise<WrittenCases> {
+    const rows: Array<{ created: string; updated: string; ranges: Array<[number, number]> | null }> = await m.query(
+      `WITH written AS (
+         INSERT INTO cases (pseudonym, municipality, cohorts, priority, window_date, created_run_id)
+         SELECT pseudonym, municipality, cohorts, priority, window_date, $1
+         FROM run_case
+         WHERE suppressed IS NULL AND (open_id IS NULL OR NOT open_cohorts @> cohorts)
+         ORDER BY municipality, priority, pseudonym
+         ON CONFLICT (pseudonym, municipality) WHERE status <> 'CLOSED' DO UPDATE
+           SET cohorts = ARRAY(SELECT DISTINCT unnest(cases.cohorts || EXCLUDED.cohorts) ORDER BY 1),
+               priority = LEAST(cases.priority, EXCLUDED.priority),
+               window_date = CASE WHEN EXCLUDED.priority < cases.priority THEN EXCLUDED.window_date ELSE cases.window_date END,
+               updated_at = now(),
+               version = cases.version + 1
+           WHERE NOT cases.cohorts @> EXCLUDED.cohorts
+         RETURNING id, pseudonym, municipality, (xmax = 0) AS created
+       ),
+       reasons AS (
+         INSERT INTO case_reason (case_id, municipality, criterion_id, criterion_version, run_id, as_of, window_date, reason)
+         SELECT w.id, w.municipality, f.criterion_id, f.criterion_version, $1, $2::date, f.window_date, f.reason
+         FROM written w JOIN run_found f ON f.pseudonym = w.pseudonym AND f.municipality = w.municipality
+         ON CONFLICT (case_id, criterion_id) DO NOTHING
+         RETURNING 1
+       ),
+       islands AS (
+         SELECT id, id - row_number() OVER (ORDER BY id) AS island FROM written WHERE created
+       )
+       SELECT (SELECT count(*) FROM written WHERE created) AS created,
+              (SELECT count(*) FROM written WHERE NOT created) AS updated,
+              (SELECT count(*) FROM reasons) AS reasons,
+              (SELECT json_agg(json_build_array(lo, hi) ORDER BY lo)
+                 FROM (SELECT min(id) AS lo, max(id) AS hi FROM islands GROUP BY island) AS r) AS ranges`,
+      [runId, asOf],
+    );
+    const r = rows[0];
+    return { created: Number(r.created), updated: Number(r.updated), createdRanges: (r.ranges ?? []).map(([lo, hi]) => [Number(lo), Number(hi)]) };
+  }
+
+  /** An open case whose person is found again by one of its cohorts is no longer lapsed. */
+  async clearLapsed(m: EntityManager): Promise<number> {
+    return exec(
+      m,
+      `UPDATE cases c SET lapsed_on = NULL, lapsed_reason = NULL, updated_at = now(), version = c.version + 1
+       FROM run_case r
+       WHERE r.pseudonym = c.pseudonym AND r.municipality = c.municipality AND r.suppressed IS NULL
+         AND c.status <> 'CLOSED' AND c.lapsed_on IS NOT NULL AND c.cohorts && r.cohorts`,
+    );
+  }
+
+  /**
+   * Open cases whose every cohort this run evaluated and none of which found the person there any more:
+   * marked (not closed) with D and the run; the caller adds what changed. Returns them for that.
+   */
+  async markLapsed(m: EntityManager, runId: number, plan: RunPlan): Promise<Array<{ id: number; pseudonym: Buffer; cohorts: string[] }>> {
+    const ids = plan.criteria.map((c) => c.id);
+    const result = await m.queryRunner!.query(
+      `UPDATE cases c
+       SET lapsed_on = $2::date,
+           lapsed_reason = jsonb_build_object('runId', $1::int, 'asOf', $2::text, 'cohorts', to_jsonb(c.cohorts)),
+           updated_at = now(), version = c.version + 1
+       WHERE c.status <> 'CLOSED' AND c.lapsed_on IS NULL AND c.cohorts <@ $3::text[]
+         AND NOT EXISTS (SELECT 1 FROM run_case r WHERE r.pseudonym = c.pseudonym AND r.municipality = c.municipality AND r.cohorts && c.cohorts)
+       RETURNING c.id, c.pseudonym, c.cohorts`,
+      [runId, plan.asOf, ids],
+      true,
+    );
+    return (result.records as Array<{ id: string; pseudonym: Buffer; cohorts: string[] }>).map((r) => ({ ...r, id: Number(r.id) }));
+  }
+
+  /** Records, per lapsed case, what changed: per cohort the first condition the person no longer meets. */
+  async describeLapsed(m: EntityManager, changes: ReadonlyArray<{ id: number; changed: Record<string, string> }>, extracts: readonly ActiveExtract[]): Promise<void> {
+    if (changes.length === 0) return;
+    const basis = Object.fromEntries(extracts.map((e) => [e.register, e.asOf]));
+    await m.query(
+      `UPDATE cases c SET lapsed_reason = c.lapsed_reason || jsonb_build_object('changed', x.changed, 'extractsAsOf', $3::jsonb)
+       FROM unnest($1::bigint[], $2::jsonb[]) AS x(id, changed)
+       WHERE c.id = x.id`,
+      [changes.map((c) => c.id), changes.map((c) => JSON.stringify(c.changed)), JSON.stringify(basis)],
+    );
+  }
+}
+
+/** Runs a statement in the caller's transaction and returns how many rows it wrote. */
+async function exec(m: EntityManager, sql: string, params: unknown[] = []): Promise<number> {
+  const result = await m.queryRunner!.query(sql, params, true);
+  return result.affected ?? 0;
+}
