@@ -128,8 +128,8 @@ export class AuthService {
     // The attempted username is not recorded: people type passwords into the username field.
     await this.db.transaction(SYSTEM_SCOPE('auth'), (manager) =>
       this.audit.record(manager, {
-        actor: user ? user.id : 'anonymous',
-        role: user ? user.role : 'NONE',
+        actor: user ? user.id : 'system:auth',
+        role: user ? user.role : 'SYSTEM',
         municipality: user ? user.municipality : null,
         action: 'auth.sign_in_failed',
         objectType: user ? 'user' : null,

@@ -249,8 +249,8 @@ export class OidcService {
   private async recordFailure(user: UserEntity | null, reason: string): Promise<void> {
     await this.db.transaction(SYSTEM_SCOPE('auth'), (manager) =>
       this.audit.record(manager, {
-        actor: user ? user.id : 'anonymous',
-        role: user ? user.role : 'NONE',
+        actor: user ? user.id : 'system:auth',
+        role: user ? user.role : 'SYSTEM',
         municipality: user ? user.municipality : null,
         action: 'auth.sign_in_failed',
         objectType: user ? 'user' : null,
