@@ -1,3 +1,4 @@
+import './register-paths';
 import { runMigrations } from '@tiltas/database';
 import { MIGRATIONS } from '@tiltas/migrations';
 import { adminQuery, testConfig } from './test-database';

@@ -1,3 +1,4 @@
+import './register-paths';
 import { adminQuery } from './test-database';
 
 export default async function globalTeardown(): Promise<void> {

@@ -53,7 +53,7 @@ export interface TestDatabase {
 }
 
 export async function createTestDatabase(env: NodeJS.ProcessEnv = {}): Promise<TestDatabase> {
-  const name = `tiltas_t_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  const name = `${process.env.TILTAS_TEST_DB_PREFIX ?? 'tiltas'}_t_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   const template = process.env.TILTAS_TEST_TEMPLATE;
   if (template) {
     await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${template}`);

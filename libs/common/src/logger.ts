@@ -41,9 +41,9 @@ export const REDACT_PATHS = [
 
 const SCRUBBERS: Array<[RegExp, string]> = [
   [/\b[0-9a-fA-F]{64}\b/g, '[pseudonym]'],
-  [/\b[3-6]\d{10}\b/g, '[personal-code]'],
   [/\+\d{8,15}\b/g, '[phone]'],
   [/[^\s@"'<>]+@[^\s@"'<>]+\.[A-Za-z]{2,}/g, '[email]'],
+  [/\b[3-6]\d{10}\b/g, '[personal-code]'],
 ];
 
 export function scrub(text: string): string {

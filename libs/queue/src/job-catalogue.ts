@@ -53,5 +53,8 @@ export const DEFAULT_JOB_OPTIONS = {
 
 export const ALL_JOB_NAMES: readonly JobName[] = Object.values(JobName);
 
-/** Job ids that name their period, so that any number of schedulers enqueue a period once. */
-export const periodJobId = (name: JobName, period: string): string => `${name.split('.')[0]}:${period}`;
+/**
+ * Job ids that name their period (`identify.run@2026-10-01`), so that any number of schedulers enqueue a
+ * period once. BullMQ reserves `:` in custom ids, hence `@`.
+ */
+export const periodJobId = (name: JobName, period: string): string => `${name}@${period}`;

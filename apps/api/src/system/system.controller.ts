@@ -26,7 +26,7 @@ export class SystemController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Enqueue a round trip through the worker' })
   async ping(@Body() body: PingDto): Promise<{ jobId: string }> {
-    const job = await this.producer.enqueue(JobName.PING, { token: body.token }, { jobId: `ping:${body.token}` });
+    const job = await this.producer.enqueue(JobName.PING, { token: body.token }, { jobId: `system.ping@${body.token}` });
     return { jobId: String(job.id) };
   }
 
