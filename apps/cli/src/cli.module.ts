@@ -1,9 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AccessModule } from '@tiltas/access';
+import { AuditModule } from '@tiltas/audit';
 import { Clock, ClockModule } from '@tiltas/common';
 import { AppConfig, ConfigModule } from '@tiltas/config';
 import { DatabaseModule } from '@tiltas/database';
 import { IdentificationModule } from '@tiltas/identification';
+import { LawfulBasesModule } from '@tiltas/lawful-bases';
 import { QueueModule } from '@tiltas/queue';
 
 /** The operator's tool composes the same lib modules as the worker, with the owner's pool for loading. */
@@ -12,7 +14,7 @@ export class CliModule {
   static forRoot(config: AppConfig, clock?: Clock): DynamicModule {
     return {
       module: CliModule,
-      imports: [ConfigModule.forRoot(config), ClockModule.forRoot(clock), DatabaseModule.forRoot({ owner: true }), QueueModule, AccessModule, IdentificationModule],
+      imports: [ConfigModule.forRoot(config), ClockModule.forRoot(clock), DatabaseModule.forRoot({ owner: true }), QueueModule, AuditModule, LawfulBasesModule, AccessModule, IdentificationModule],
     };
   }
 }

@@ -1,9 +1,11 @@
 import { Command } from 'commander';
 import { CliIo } from './cli-context';
+import { registerAuditCommands } from './commands/audit.commands';
 import { registerCasesCommands } from './commands/cases.commands';
 import { registerCriteriaCommands } from './commands/criteria.commands';
 import { registerDbCommands } from './commands/db.commands';
 import { registerHealthCommand } from './commands/health.command';
+import { registerLawfulBasisCommands } from './commands/lawful-basis.commands';
 import { registerIdentifyCommand } from './commands/identify.command';
 import { registerTokensCommands } from './commands/tokens.commands';
 import { registerUsersCommands } from './commands/users.commands';
@@ -16,6 +18,8 @@ export function buildProgram(io: CliIo): Command {
     .exitOverride();
   registerDbCommands(program, io);
   registerHealthCommand(program, io);
+  registerLawfulBasisCommands(program, io);
+  registerAuditCommands(program, io);
   registerUsersCommands(program, io);
   registerTokensCommands(program, io);
   registerCriteriaCommands(program, io);

@@ -49,10 +49,9 @@ export function coverageProblems(basis: CoverageBasis | null, input: CoverageInp
       problems.push(`\`${register}\` is not a register`);
       continue;
     }
-    if (!basis.registers.includes(register)) {
-      problems.push(`\`${register}\` is not among the registers ${id} permits`);
-      continue;
-    }
+    // A special-category register is also measured against its condition even when it is not listed,
+    // so the message says everything a new version of the basis would need.
+    if (!basis.registers.includes(register)) problems.push(`\`${register}\` is not among the registers ${id} permits`);
     if (ARTICLE9_REGISTERS.includes(register) && !basis.article9Condition?.trim()) problems.push(`\`${register}\` needs an Art. 9 condition; ${id} has none`);
     if (ARTICLE10_REGISTERS.includes(register) && !basis.article10Authorisation?.trim()) problems.push(`\`${register}\` needs an Art. 10 authorisation; ${id} has none`);
   }

@@ -84,14 +84,14 @@ function nonEmptyText(value: unknown, field: string, problems: string[]): string
   return value;
 }
 
-function codeList<T extends string>(value: unknown, field: string, allowed: readonly T[], what: string, problems: string[]): T[] | null {
+function codeList<T extends string>(value: unknown, field: string, allowed: readonly T[], what: string, one: string, problems: string[]): T[] | null {
   if (!Array.isArray(value) || value.length === 0) {
     problems.push(`\`${field}\` must be a non-empty array of ${what}${value === undefined ? ' (it is missing)' : ''}`);
     return null;
   }
   const bad = value.filter((v) => typeof v !== 'string' || !(allowed as readonly string[]).includes(v));
   const dupes = value.filter((v, i) => value.indexOf(v) !== i);
-  if (bad.length > 0) problems.push(`\`${field}\` holds ${bad.map(quote).join(', ')}, which ${bad.length === 1 ? 'is' : 'are'} not ${what} (${allowed.join(', ')})`);
+  if (bad.length > 0) problems.push(`\`${field}\` holds ${bad.map(quote).join(', ')}, which ${bad.length === 1 ? `is not ${one}` : `are not ${what}`} (${allowed.join(', ')})`);
   if (dupes.length > 0) problems.push(`\`${field}\` names ${[...new Set(dupes)].map(quote).join(', ')} more than once`);
   return bad.length === 0 && dupes.length === 0 ? (value as T[]) : null;
 }
@@ -135,8 +135,8 @@ export function parseLawfulBasisFile(file: unknown): LawfulBasisFileVerdict {
   if (typeof f.gdprArticle6 !== 'string' || !(GDPR_ARTICLE6_POINTS as readonly string[]).includes(f.gdprArticle6)) {
     problems.push(`\`gdprArticle6\` must be one of ${GDPR_ARTICLE6_POINTS.join(' ')} (the GDPR Art. 6(1) point)${f.gdprArticle6 === undefined ? ' (it is missing)' : `, not ${quote(f.gdprArticle6)}`}`);
   } else gdprArticle6 = f.gdprArticle6 as GdprArticle6Point;
-  const purposes = codeList(f.purposes, 'purposes', PURPOSES, 'purposes', problems);
-  const registers = codeList(f.registers, 'registers', LAWFUL_BASIS_REGISTERS, 'register codes', problems);
+  const purposes = codeList(f.purposes, 'purposes', PURPOSES, 'purposes', 'a purpose', problems);
+  const registers = codeList(f.registers, 'registers', LAWFUL_BASIS_REGISTERS, 'register codes', 'a register code', problems);
   let validFrom: string | null = null;
   if (typeof f.validFrom !== 'string' || !isIsoDate(f.validFrom)) {
     problems.push(`\`validFrom\` must be a date YYYY-MM-DD${f.validFrom === undefined ? ' (it is missing)' : `, not ${quote(f.validFrom)}`}`);
