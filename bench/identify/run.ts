@@ -1,0 +1,180 @@
+/**
+ * Identification benchmark on a synthetic nation (libs/synth; the national 2.9M by default), printing in
+ * one run: the hand-written NOT EXISTS SQL for neet-youth (the anchor), DuckDB over the same CSVs,
+ * Tiltas's compiled neet-youth, all five compiled cohorts, a full run with case writing, and its re-run,
+ * with the ratios to the targets (compiled ≤ 1.5× hand-written; five ≤ 12 s; run ≤ 20 s; re-run ≤ 10 s
+ * writing nothing).
+ *
+ *   npm run bench:identify -- [--people 2900000] [--as-of 2026-10-01] [--dir /tmp/tiltas-bench-identify]
+ *
+ * It creates (and drops) its own database on DATABASE_URL's server; the nation's CSVs are kept in --dir
+ * and reused when they are there already.
+ */
+import 'reflect-metadata';
+import { INestApplicationContext, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { systemActor } from '@tiltas/audit';
+import { ClockModule, FixedClock } from '@tiltas/common';
+import { ConfigModule, loadConfig } from '@tiltas/config';
+import { DatabaseModule, runMigrations } from '@tiltas/database';
+import { CriteriaService, IdentificationModule, IdentificationService, systemIdentificationActor } from '@tiltas/identification';
+import { LawfulBasesModule, LawfulBasisService } from '@tiltas/lawful-bases';
+import { MIGRATIONS } from '@tiltas/migrations';
+import { QueueModule } from '@tiltas/queue';
+import { IngestService, RegistersModule } from '@tiltas/registers';
+import { generateNation } from '@tiltas/synth';
+import { STANDARD_CRITERIA, STANDARD_CRITERION_IDS, bindParams, compileCriterion, type RunBinding } from '@tiltas/targeting';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+
+const PEOPLE = Number(arg('people', '2900000'));
+const AS_OF = arg('as-of', '2026-10-01');
+const DIR = arg('dir', `/tmp/tiltas-bench-identify-${PEOPLE}`);
+const ACTOR = systemIdentificationActor('bench');
+
+/** The anchor: neet-youth written by hand, as a reviewer would, with NOT EXISTS over the period indexes. */
+const HAND_WRITTEN_NEET = `
+SELECT count(*) AS n FROM reg_population p
+WHERE p.extract_id = $2
+  AND (p.deceased_on IS NULL OR p.deceased_on > $1::date) AND (p.emigrated_on IS NULL OR p.emigrated_on > $1::date)
+  AND p.birth_date <= $1::date - interval '16 years' AND p.birth_date > $1::date - interval '27 years'
+  AND NOT EXISTS (SELECT 1 FROM reg_education r WHERE r.extract_id = $3 AND r.pseudonym = p.pseudonym AND r.enrolled_from <= $1::date AND (r.enrolled_to IS NULL OR r.enrolled_to >= $1::date))
+  AND NOT EXISTS (SELECT 1 FROM reg_employment r WHERE r.extract_id = $4 AND r.pseudonym = p.pseudonym AND r.employed_from <= $1::date AND (r.employed_to IS NULL OR r.employed_to >= $1::date))
+  AND NOT EXISTS (SELECT 1 FROM reg_jobseekers r WHERE r.extract_id = $5 AND r.pseudonym = p.pseudonym AND r.registered_from <= $1::date AND (r.registered_to IS NULL OR r.registered_to >= $1::date))
+  AND NOT EXISTS (SELECT 1 FROM reg_military r WHERE r.extract_id = $6 AND r.pseudonym = p.pseudonym AND r.service_from <= $1::date AND (r.service_to IS NULL OR r.service_to >= $1::date))
+  AND NOT EXISTS (SELECT 1 FROM reg_parental_leave r WHERE r.extract_id = $7 AND r.pseudonym = p.pseudonym AND r.leave_from <= $1::date AND (r.leave_to IS NULL OR r.leave_to >= $1::date))
+  AND NOT EXISTS (SELECT 1 FROM reg_care r WHERE r.extract_id = $8 AND r.pseudonym = p.pseudonym AND r.placed_from <= $1::date AND (r.placed_to IS NULL OR r.placed_to >= $1::date))
+  AND NOT EXISTS (SELECT 1 FROM reg_social_services r WHERE r.extract_id = $9 AND r.pseudonym = p.pseudonym AND r.service_from <= $1::date AND (r.service_to IS NULL OR r.service_to >= $1::date))
+  AND NOT EXISTS (SELECT 1 FROM reg_prison r WHERE r.extract_id = $10 AND r.pseudonym = p.pseudonym AND r.custody_from <= $1::date AND (r.released_on IS NULL OR r.released_on > $1::date))`;
+
+/** The same neet-youth in DuckDB, straight over the CSVs (parsing included: that is DuckDB's way in). */
+function duckNeet(dir: string): string {
+  const csv = (r: string) => `read_csv('${join(dir, `${r}.csv`)}', header = true, auto_detect = true)`;
+  const period = (r: string, from: string, to: string, exclusive = false) =>
+    `NOT EXISTS (SELECT 1 FROM ${csv(r)} r WHERE r.pseudonym = p.pseudonym AND r.${from} <= DATE '${AS_OF}' AND (r.${to} IS NULL OR r.${to} ${exclusive ? '>' : '>='} DATE '${AS_OF}'))`;
+  return `SELECT count(*) AS n FROM ${csv('population')} p
+    WHERE (p.deceased_on IS NULL OR p.deceased_on > DATE '${AS_OF}') AND (p.emigrated_on IS NULL OR p.emigrated_on > DATE '${AS_OF}')
+      AND p.birth_date <= DATE '${AS_OF}' - INTERVAL 16 YEAR AND p.birth_date > DATE '${AS_OF}' - INTERVAL 27 YEAR
+      AND ${period('education', 'enrolled_from', 'enrolled_to')} AND ${period('employment', 'employed_from', 'employed_to')}
+      AND ${period('jobseekers', 'registered_from', 'registered_to')} AND ${period('military', 'service_from', 'service_to')}
+      AND ${period('parental_leave', 'leave_from', 'leave_to')} AND ${period('care', 'placed_from', 'placed_to')}
+      AND ${period('social_services', 'service_from', 'service_to')} AND ${period('prison', 'custody_from', 'released_on', true)}`;
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const start = process.hrtime.bigint();
+  const value = await work();
+  return { ms: Number(process.hrtime.bigint() - start) / 1e6, value };
+}
+
+const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+async function main(): Promise<void> {
+  const base = loadConfig({ ...process.env, LOG_LEVEL: 'warn' });
+  const name = `tiltas_bench_identify_${process.pid}`;
+  const adminUrl = new URL(base.database.ownerUrl);
+  adminUrl.pathname = '/postgres';
+  const ownerUrl = new URL(base.database.ownerUrl);
+  ownerUrl.pathname = `/${name}`;
+  const config = loadConfig({ ...process.env, DATABASE_URL: ownerUrl.toString(), LOG_LEVEL: 'warn', QUARANTINE_MAX_RATIO: '0.05' });
+
+  if (!existsSync(join(DIR, 'population.manifest.json'))) {
+    process.stderr.write(`generating ${PEOPLE} people into ${DIR}…\n`);
+    await generateNation({ people: PEOPLE, asOf: AS_OF, seed: 'bench-identify', outDir: DIR });
+  }
+
+  const admin = new Client({ connectionString: adminUrl.toString() });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${name}`);
+  let app: INestApplicationContext | undefined;
+  try {
+    await runMigrations(config, MIGRATIONS);
+    @Module({
+      imports: [
+        ConfigModule.forRoot(config),
+        ClockModule.forRoot(new FixedClock(new Date(`${AS_OF}T06:00:00Z`))),
+        DatabaseModule.forRoot({ owner: true }),
+        QueueModule,
+        RegistersModule.forRoot({ ingest: true }),
+        LawfulBasesModule,
+        IdentificationModule,
+      ],
+    })
+    class BenchModule {}
+    app = await NestFactory.createApplicationContext(BenchModule, { logger: ['error'] });
+    const lawfulBasis = JSON.parse(readFileSync(join(DIR, 'lawful-basis.json'), 'utf8')) as { id: string };
+    await app.get(LawfulBasisService).add(undefined, lawfulBasis, systemActor('bench'));
+    const load = await timed(() => app!.get(IngestService).loadDirectory(DIR, systemActor('bench')));
+    const rejected = load.value.filter((o) => o.status === 'REJECTED');
+    if (rejected.length > 0) throw new Error(`extracts rejected: ${rejected.map((o) => `${o.register}: ${o.reason}`).join('; ')}`);
+    for (const id of STANDARD_CRITERION_IDS) await app.get(CriteriaService).activate(id, lawfulBasis.id, ACTOR);
+
+    const owner = new Client({ connectionString: ownerUrl.toString() });
+    await owner.connect();
+    try {
+      await owner.query('VACUUM ANALYZE');
+      const extracts = (await owner.query<{ register: string; id: number }>(`SELECT register, id FROM extract WHERE status = 'ACTIVE'`)).rows;
+      const ids = Object.fromEntries(extracts.map((e) => [e.register, e.id])) as Record<string, number>;
+      const binding: RunBinding = { asOf: AS_OF, extractIds: ids };
+      const population = (await owner.query<{ n: string }>(`SELECT count(*) AS n FROM reg_population`)).rows[0].n;
+
+      const handParams = [AS_OF, ids.population, ids.education, ids.employment, ids.jobseekers, ids.military, ids.parental_leave, ids.care, ids.social_services, ids.prison];
+      await owner.query(HAND_WRITTEN_NEET, handParams); // warm the cache for both contenders alike
+      const hand = await timed(async () => Number((await owner.query<{ n: string }>(HAND_WRITTEN_NEET, handParams)).rows[0].n));
+
+      const neet = compileCriterion(STANDARD_CRITERIA.find((c) => c.id === 'neet-youth')!);
+      const compiled = await timed(async () => Number((await owner.query<{ n: string }>(`SELECT count(*) AS n FROM (${neet.sql}) AS q`, bindParams(neet, binding))).rows[0].n));
+
+      const duck = await timed(async () => {
+        const instance = await DuckDBInstance.create(':memory:');
+        const connection = await instance.connect();
+        const reader = await connection.runAndReadAll(duckNeet(DIR));
+        return Number(reader.getRowObjectsJson()[0].n);
+      });
+
+      const five = await timed(async () => {
+        const counts: Record<string, number> = {};
+        for (const criterion of STANDARD_CRITERIA) {
+          const c = compileCriterion(criterion);
+          counts[criterion.id] = Number((await owner.query<{ n: string }>(`SELECT count(*) AS n FROM (${c.sql}) AS q`, bindParams(c, binding))).rows[0].n);
+        }
+        return counts;
+      });
+
+      const identification = app.get(IdentificationService);
+      const run = await timed(() => identification.run({ asOf: AS_OF, trigger: 'cli', actor: ACTOR }));
+      const casesAfterRun = Number((await owner.query<{ n: string }>('SELECT count(*) AS n FROM cases')).rows[0].n);
+      const rerun = await timed(() => identification.run({ asOf: AS_OF, trigger: 'cli', actor: ACTOR }));
+      const casesAfterRerun = Number((await owner.query<{ n: string }>('SELECT count(*) AS n FROM cases')).rows[0].n);
+
+      const out = (line: string) => process.stdout.write(`${line}\n`);
+      out(`identification bench: ${population} people, D=${AS_OF} (extracts loaded in ${fmt(load.ms)})`);
+      out(`  hand-written NOT EXISTS neet-youth (anchor)  ${fmt(hand.ms).padStart(9)}  found=${hand.value}`);
+      out(`  DuckDB over the CSVs, neet-youth             ${fmt(duck.ms).padStart(9)}  found=${duck.value}  (${(duck.ms / hand.ms).toFixed(2)}× anchor)`);
+      out(`  Tiltas compiled neet-youth                   ${fmt(compiled.ms).padStart(9)}  found=${compiled.value}  (${(compiled.ms / hand.ms).toFixed(2)}× anchor; target ≤ 1.50×)${compiled.value === hand.value ? '' : '  MISMATCH'}`);
+      out(`  Tiltas all five cohorts                      ${fmt(five.ms).padStart(9)}  ${Object.entries(five.value).map(([k, v]) => `${k}=${v}`).join(' ')}  (target ≤ 12 s)`);
+      out(`  full run with case writing                   ${fmt(run.ms).padStart(9)}  created=${run.value.run.casesCreated}  (target ≤ 20 s)`);
+      out(`  re-run, same D, versions and extracts        ${fmt(rerun.ms).padStart(9)}  repeated=${rerun.value.repeated} cases ${casesAfterRun} → ${casesAfterRerun}  (target ≤ 10 s, writing nothing)`);
+      for (const c of run.value.run.counts) out(`    ${c.cohort} matched=${c.matched} new=${c.new} added=${c.added} suppressed=${c.suppressed}`);
+    } finally {
+      await owner.end();
+    }
+  } finally {
+    await app?.close();
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
