@@ -1,0 +1,206 @@
+/**
+ * The audit log's costs, each beside its plain-SQL baseline measured in the same run on the same database:
+ *
+ *   append    8 concurrent writers, each committing transactions of one entry: AuditService.record
+ *             (chained, serialised on the head) against a plain INSERT into a table with the same columns
+ *             and indexes but no chain. Target: the chain adds at most 2 ms at p95.
+ *   verify    AuditService.verify over 1,000,000 entries (canonical JSON and SHA-256 per entry, in Node)
+ *             against plain SQL hashing every row (sha256 of the row's text). Target: at most 10 s.
+ *
+ * Run: npm run bench:audit   (BENCH_ENTRIES, BENCH_TXNS_PER_WRITER, BENCH_ADMIN_URL to change the defaults)
+ */
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { AuditModule, AuditService, GENESIS_HASH, canonicalEntry, chainHash } from '@tiltas/audit';
+import { ClockModule } from '@tiltas/common';
+import { ConfigModule, loadConfig } from '@tiltas/config';
+import { DatabaseModule, DatabaseService, SYSTEM_SCOPE, runMigrations } from '@tiltas/database';
+import { MIGRATIONS } from '@tiltas/migrations';
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+
+const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 1_000_000);
+const WRITERS = 8;
+const TXNS_PER_WRITER = Number(process.env.BENCH_TXNS_PER_WRITER ?? 400);
+
+function urlFor(db: string): string {
+  const u = new URL(ADMIN_URL);
+  u.pathname = `/${db}`;
+  return u.toString();
+}
+
+async function admin(sql: string, url = ADMIN_URL): Promise<void> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+const fmt = (ms: number): string => `${ms.toFixed(2)} ms`;
+
+async function concurrentLatency(work: (writer: number, i: number) => Promise<unknown>): Promise<{ p50: number; p95: number; perSecond: number }> {
+  const samples: number[] = [];
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: WRITERS }, async (_, w) => {
+      for (let i = 0; i < TXNS_PER_WRITER; i++) {
+        const t0 = process.hrtime.bigint();
+        await work(w, i);
+        samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      }
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  samples.sort((a, b) => a - b);
+  return { p50: percentile(samples, 50), p95: percentile(samples, 95), perSecond: samples.length / seconds };
+}
+
+/** Writes `count` chained entries after the current head with COPY (as the owner), the way the log would hold them. */
+async function fillLog(url: string, count: number): Promise<void> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    const head = (await c.query<{ seq: string; hash: string; at: Date }>('SELECT seq::text AS seq, hash, at FROM audit_head')).rows[0];
+    let seq = Number(head.seq);
+    let prev = head.hash;
+    const base = Math.max(Date.now() - count, head.at instanceof Date && Number.isFinite(head.at.getTime()) ? head.at.getTime() : 0);
+    let last = { seq, hash: prev, at: '' };
+    function* lines(): Generator<string> {
+      let batch: string[] = [];
+      for (let i = 0; i < count; i++) {
+        seq += 1;
+        const at = new Date(base + i).toISOString();
+        const e = {
+          actor: `user-${i % 500}`,
+          role: i % 7 === 0 ? 'SYSTEM' : 'WORKER',
+          municipality: `LT-${String((i % 60) + 1).padStart(2, '0')}`,
+          action: i % 3 === 0 ? 'contact.revealed' : 'attempt.recorded',
+          subject: i % 3 === 0 ? randomBytes(32).toString('hex') : null,
+          objectType: 'case',
+          objectId: `c-${i}`,
+          purpose: 'outreach',
+          lawfulBasisId: 'LB-BENCH',
+        };
+        const details = i % 3 === 0 ? '{}' : `{"attempt":${i % 5},"channel":"PHONE"}`;
+        const hash = chainHash(prev, canonicalEntry({ ...e, seq, at }, details));
+        batch.push(
+          [seq, at, e.actor, e.role, e.municipality, e.action, e.subject ?? '\\N', e.objectType, e.objectId, e.purpose, e.lawfulBasisId, details, prev, hash].join('\t'),
+        );
+        prev = hash;
+        last = { seq, hash, at };
+        if (batch.length === 10_000) {
+          yield `${batch.join('\n')}\n`;
+          batch = [];
+        }
+      }
+      if (batch.length) yield `${batch.join('\n')}\n`;
+    }
+    await pipeline(
+      Readable.from(lines()),
+      c.query(copyFrom('COPY audit_log (seq, at, actor, role, municipality, action, subject, object_type, object_id, purpose, lawful_basis_id, details, prev_hash, hash) FROM STDIN')),
+    );
+    // The head follows the bulk load; its forward-only trigger is for the application, not this loader.
+    await c.query(`SET session_replication_role = replica; UPDATE audit_head SET seq = ${last.seq}, prev_hash = NULL, hash = '${last.hash}', at = '${last.at}'`);
+    await c.query('VACUUM ANALYZE audit_log');
+  } finally {
+    await c.end();
+  }
+}
+
+async function main(): Promise<void> {
+  const name = `tiltas_bench_audit_${randomBytes(4).toString('hex')}`;
+  await admin(`CREATE DATABASE ${name}`);
+  const url = urlFor(name);
+  const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: url, REDIS_PREFIX: name, SESSION_SECRET: randomBytes(32).toString('hex'), CONTACTS_KEY: randomBytes(32).toString('hex'), DB_POOL_SIZE: String(WRITERS + 2), LOG_LEVEL: 'silent' });
+  try {
+    await runMigrations(config, MIGRATIONS);
+    // The baseline: the same columns and indexes, no chain, no head, no trigger.
+    await admin(
+      `CREATE TABLE bench_plain_log (LIKE audit_log INCLUDING DEFAULTS INCLUDING INDEXES);
+       ALTER TABLE bench_plain_log ALTER COLUMN seq ADD GENERATED ALWAYS AS IDENTITY;
+       GRANT SELECT, INSERT ON bench_plain_log TO ${config.database.appRole};`,
+      url,
+    );
+    const app = await NestFactory.createApplicationContext(
+      { module: class BenchModule {}, imports: [ConfigModule.forRoot(config), ClockModule.forRoot(), DatabaseModule.forRoot(), AuditModule] },
+      { logger: false },
+    );
+    const audit = app.get(AuditService);
+    const db = app.get(DatabaseService);
+    const entry = (w: number, i: number) => ({
+      actor: `writer-${w}`,
+      role: 'WORKER',
+      municipality: 'LT-57',
+      action: 'attempt.recorded',
+      objectType: 'case',
+      objectId: `c-${w}-${i}`,
+      purpose: 'outreach',
+      lawfulBasisId: 'LB-BENCH',
+      details: { attempt: i % 5, channel: 'PHONE' },
+    });
+    const plain = (w: number, i: number) =>
+      db.transaction(SYSTEM_SCOPE('bench'), (m) =>
+        m.query(
+          `INSERT INTO bench_plain_log (at, actor, role, municipality, action, object_type, object_id, purpose, lawful_basis_id, details, prev_hash, hash)
+           VALUES (now(), $1, 'WORKER', 'LT-57', 'attempt.recorded', 'case', $2, 'outreach', 'LB-BENCH', $3::jsonb, repeat('0', 64), repeat('0', 64))`,
+          [`writer-${w}`, `c-${w}-${i}`, JSON.stringify({ attempt: i % 5, channel: 'PHONE' })],
+        ),
+      );
+    const chained = (w: number, i: number) => db.transaction(SYSTEM_SCOPE('bench'), (m) => audit.record(m, entry(w, i)));
+
+    // Warm both paths (connections, plans), then measure them interleaved twice so drift hits both alike.
+    await concurrentLatency(plain);
+    await concurrentLatency(chained);
+    const plainRuns = [await concurrentLatency(plain), await concurrentLatency(plain)];
+    const chainRuns = [await concurrentLatency(chained), await concurrentLatency(chained)];
+    const pick = (runs: Array<{ p50: number; p95: number; perSecond: number }>) => ({
+      p50: Math.min(...runs.map((r) => r.p50)),
+      p95: Math.min(...runs.map((r) => r.p95)),
+      perSecond: Math.max(...runs.map((r) => r.perSecond)),
+    });
+    const p = pick(plainRuns);
+    const c = pick(chainRuns);
+    process.stdout.write(`\nappend latency, ${WRITERS} concurrent writers, ${WRITERS * TXNS_PER_WRITER} transactions of one entry each (best of 2 runs)\n`);
+    process.stdout.write(`  plain SQL INSERT, no chain   p50 ${fmt(p.p50)}  p95 ${fmt(p.p95)}  ${p.perSecond.toFixed(0)} tx/s\n`);
+    process.stdout.write(`  AuditService.record, chained p50 ${fmt(c.p50)}  p95 ${fmt(c.p95)}  ${c.perSecond.toFixed(0)} tx/s\n`);
+    process.stdout.write(`  the chain adds               p50 ${fmt(c.p50 - p.p50)}  p95 ${fmt(c.p95 - p.p95)}  (ratio p95 ${(c.p95 / p.p95).toFixed(2)}x; target: adds <= 2 ms at p95) ${c.p95 - p.p95 <= 2 ? 'MET' : 'MISSED'}\n`);
+
+    const head = await audit.head();
+    const toAdd = Math.max(0, ENTRIES - head.seq);
+    const fillStarted = Date.now();
+    await fillLog(url, toAdd);
+    process.stdout.write(`\nfilled the log to ${head.seq + toAdd} entries in ${((Date.now() - fillStarted) / 1000).toFixed(1)} s\n`);
+
+    const v = await audit.verify();
+    if (!v.ok) throw new Error(`verification failed on the bench log: ${JSON.stringify(v.firstBroken)}`);
+    const sqlClient = new Client({ connectionString: config.database.appUrl });
+    await sqlClient.connect();
+    const t0 = Date.now();
+    const plainRows = (await sqlClient.query<{ n: string }>(`SELECT count(sha256(convert_to(l::text, 'UTF8')))::text AS n FROM audit_log l`)).rows[0].n;
+    const plainMs = Date.now() - t0;
+    await sqlClient.end();
+    process.stdout.write(`\nverification of ${v.entries} entries\n`);
+    process.stdout.write(`  plain SQL sha256 per row      ${(plainMs / 1000).toFixed(2)} s  ${Math.round(Number(plainRows) / (plainMs / 1000)).toLocaleString('en')} rows/s\n`);
+    process.stdout.write(`  AuditService.verify, chained  ${(v.ms / 1000).toFixed(2)} s  ${Math.round(v.entries / (v.ms / 1000)).toLocaleString('en')} entries/s\n`);
+    process.stdout.write(`  ratio ${(v.ms / plainMs).toFixed(2)}x; target: 1,000,000 entries in <= 10 s: ${(v.ms / v.entries) * 1_000_000 <= 10_000 ? 'MET' : 'MISSED'} (${((v.ms / v.entries) * 1000).toFixed(2)} s per million)\n\n`);
+    await app.close();
+  } finally {
+    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
