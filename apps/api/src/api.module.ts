@@ -7,8 +7,10 @@ import { AppConfig, ConfigModule } from '@tiltas/config';
 import { DatabaseModule } from '@tiltas/database';
 import { QueueModule } from '@tiltas/queue';
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import { AuditHttpModule } from './audit/audit-http.module';
 import { AuthHttpModule } from './auth/auth-http.module';
 import { CriteriaHttpModule } from './criteria/criteria-http.module';
+import { LawfulBasesHttpModule } from './lawful-bases/lawful-bases-http.module';
 import { DomainErrorFilter } from './platform/domain-error.filter';
 import { RunsHttpModule } from './runs/runs-http.module';
 import { HealthController } from './system/health.controller';
@@ -40,6 +42,8 @@ export class ApiModule {
         QueueModule,
         TerminusModule.forRoot({ errorLogStyle: 'json' }),
         AuthHttpModule,
+        LawfulBasesHttpModule,
+        AuditHttpModule,
         CriteriaHttpModule,
         RunsHttpModule,
       ],

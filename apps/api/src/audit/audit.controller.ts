@@ -1,0 +1,74 @@
+import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Actor, CurrentActor, Roles } from '@tiltas/access';
+import { AUDIT_FILTER_FIELDS, AuditPage, AuditSearchFilter, AuditService, AuditVerification, SubjectLookupResult } from '@tiltas/audit';
+import { DomainError } from '@tiltas/common';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import type { Response } from 'express';
+
+export class SubjectLookupDto {
+  @ApiProperty({ description: 'The personal code (asmens kodas). Sent in the body so that it never appears in a URL or an access log.' })
+  @IsString()
+  @MaxLength(32)
+  personalCode!: string;
+
+  @ApiPropertyOptional({ description: 'The access request reference, kept in the log entry', example: 'DSAR 2026/7' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  reference?: string;
+}
+
+function splitQuery(query: Record<string, unknown>): { filter: AuditSearchFilter; limit?: number; beforeSeq?: string } {
+  const filter: Record<string, string> = {};
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(query)) {
+    if (key === 'limit' || key === 'beforeSeq') continue;
+    if (!(AUDIT_FILTER_FIELDS as readonly string[]).includes(key)) problems.push(`unknown filter ${key}`);
+    else if (typeof value !== 'string') problems.push(`${key} given more than once`);
+    else filter[key] = value;
+  }
+  if (problems.length > 0) throw DomainError.validation(problems.join('; '), { problems });
+  const limit = typeof query.limit === 'string' ? Number(query.limit) : undefined;
+  return { filter, limit, beforeSeq: typeof query.beforeSeq === 'string' ? query.beforeSeq : undefined };
+}
+
+/** The audit log for auditors: search, verify, export, subject access lookup. A municipal auditor sees their municipality's entries. */
+@ApiTags('audit')
+@ApiBearerAuth()
+@Roles('AUDITOR')
+@Controller('api/audit')
+export class AuditController {
+  constructor(private readonly audit: AuditService) {}
+
+  @Get('entries')
+  @ApiOperation({ summary: 'Search entries, newest first (from, to, actor, action or family like case.*, municipality, lawfulBasisId, caseId, subject, objectType, objectId; limit, beforeSeq)' })
+  @ApiQuery({ name: 'action', required: false })
+  search(@CurrentActor() actor: Actor, @Query() query: Record<string, unknown>): Promise<AuditPage> {
+    const { filter, limit, beforeSeq } = splitQuery(query);
+    return this.audit.search(filter, { limit, beforeSeq }, actor);
+  }
+
+  @Get('verify')
+  @ApiOperation({ summary: 'Recompute the chain: the first broken link, and whether the tail matches the last anchor' })
+  verify(): Promise<AuditVerification> {
+    return this.audit.verify();
+  }
+
+  @Get('export')
+  @ApiOperation({ summary: 'Export as JSONL: a header line with the head and last anchor, then one entry per line (docs/audit-log.md)' })
+  async export(@CurrentActor() actor: Actor, @Query() query: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    const { filter } = splitQuery(query);
+    res.setHeader('Content-Type', 'application/x-ndjson; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="tiltas-audit-${new Date().toISOString().slice(0, 10)}.jsonl"`);
+    await this.audit.exportJsonl(res, filter, actor);
+    res.end();
+  }
+
+  @Post('subject-lookup')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Subject access lookup: every entry about the person with this personal code (logged; the code is not stored)' })
+  lookup(@CurrentActor() actor: Actor, @Body() body: SubjectLookupDto): Promise<SubjectLookupResult> {
+    return this.audit.subjectLookup(body.personalCode, actor, { reference: body.reference });
+  }
+}
