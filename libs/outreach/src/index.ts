@@ -1,0 +1,26 @@
+export { OutreachModule } from './outreach.module';
+export { CaseWorkService, caseChange } from './case-work.service';
+export type { AttemptInput, AttemptRecorded, AutoAssignment, CaseChange, CloseInput, ClosedCase } from './case-work.service';
+export { CaseQueueService } from './case-queue.service';
+export type { CaseDetail, CaseSummary, CaseloadBoard, DailyQueue, QueueItem } from './case-queue.service';
+export { ReferralsService } from './referrals.service';
+export type { ReferralView, ServiceFields, ServiceView } from './referrals.repository';
+export { ContactRevealService } from './contact-reveal.service';
+export type { RevealedContact, RevealVolume } from './contact-reveal.service';
+export type { RevealVolumeRow } from './reveals.repository';
+export type { AttemptView, EventView, ReasonView, WorkerLoad } from './cases.repository';
+export {
+  ATTEMPT_RESULTS,
+  CASE_STATUSES as OUTREACH_CASE_STATUSES,
+  CHANNELS,
+  OUTCOMES,
+  REFERRAL_NEXT,
+  REFERRAL_STATUSES,
+  SERVICE_KINDS,
+  ageBand,
+} from './case-codes';
+export type { AttemptResult, CaseStatus, Channel, Outcome, ReferralStatus, ServiceKind } from './case-codes';
+export { closeProblem, referralStepProblem, stepProblem } from './case-rules';
+export type { CaseStep, CloseFacts } from './case-rules';
+export { outreachScope, systemOutreachActor } from './outreach-actor';
+export type { OutreachActor } from './outreach-actor';
