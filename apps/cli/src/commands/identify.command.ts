@@ -11,11 +11,11 @@ export function registerIdentifyCommand(program: Command, io: CliIo): void {
     .action(async (options: { asOf: string; criteria?: string }) => {
       const criteria = options.criteria?.split(',').map((s) => s.trim()).filter(Boolean);
       if (criteria && criteria.length === 0) throw new CliExit(2, '--criteria needs at least one id');
-      const { run, repeated } = await withApp(
+      const { run, repeated, counts } = await withApp(
         (app) => app.get(IdentificationService).run({ asOf: options.asOf, criteria, trigger: 'cli', actor: systemIdentificationActor('cli') }),
         { redis: false },
       );
-      for (const c of run.counts) io.out(`${c.cohort} matched=${c.matched} new=${c.new} added=${c.added} suppressed=${c.suppressed}`);
+      for (const c of counts) io.out(`${c.cohort} matched=${c.matched} new=${c.new} added=${c.added} suppressed=${c.suppressed}`);
       io.err(
         repeated
           ? `run ${run.id} at ${run.asOf} had already run with these versions and extracts: nothing changed`

@@ -175,8 +175,9 @@ describe('identification runs', () => {
   it('changes nothing when the same criteria run again for the same date', async () => {
     const before = await cases();
     const runsBefore = await db.query(`SELECT id FROM identification_run WHERE status = 'COMPLETED'`);
-    const { repeated } = await identification.run({ asOf: D, trigger: 'test', actor: ACTOR });
+    const { repeated, counts } = await identification.run({ asOf: D, trigger: 'test', actor: ACTOR });
     expect(repeated).toBe(true);
+    expect(counts.map((c) => c.new + c.added)).toEqual([0, 0, 0, 0, 0]);
     expect(await cases()).toEqual(before);
     expect(await db.query(`SELECT id FROM identification_run WHERE status = 'COMPLETED'`)).toEqual(runsBefore);
   });

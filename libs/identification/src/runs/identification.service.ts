@@ -26,6 +26,8 @@ export interface RunOutcome {
   readonly run: RunRecord;
   /** The same D, versions and extracts had run already: nothing was done and nothing changed. */
   readonly repeated: boolean;
+  /** What this call did per cohort: the run's counts, or for a repeat the same matches with nothing new or added. */
+  readonly counts: readonly CohortCounts[];
 }
 
 /** Every identification run takes this lock: runs write the same cases, so they happen one at a time. */
@@ -82,7 +84,10 @@ export class IdentificationService {
       throw new DomainError(outcome.onlyLawfulBasis ? ErrorCode.LAWFUL_BASIS_MISSING : ErrorCode.CONFLICT, outcome.refused);
     }
     if (outcome.repeated) this.logger.log({ runId: outcome.run.id, asOf: request.asOf }, 'identification already ran for this date, versions and extracts; nothing to do');
-    return { run: outcome.run, repeated: outcome.repeated };
+    const counts = outcome.repeated
+      ? outcome.run.counts.map((c) => ({ ...c, new: 0, added: 0, unchanged: c.unchanged + c.new + c.added }))
+      : outcome.run.counts;
+    return { run: outcome.run, repeated: outcome.repeated, counts };
   }
 
   async list(limit = 50): Promise<RunRecord[]> {
