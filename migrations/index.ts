@@ -7,6 +7,7 @@ import { CreateAuditLog1764000001100 } from './1764000001100-CreateAuditLog';
 import { CreateUsers1764000002000 } from './1764000002000-CreateUsers';
 import { CreateCases1764000003000 } from './1764000003000-CreateCases';
 import { CreateCriteriaAndRuns1764000005000 } from './1764000005000-CreateCriteriaAndRuns';
+import { CreateExtractIngest1764000004000 } from './1764000004000-CreateExtractIngest';
 import { CreateOutreach1764000006000 } from './1764000006000-CreateOutreach';
 
 /** Every migration, in order. Listed by hand: a migration exists when it is reviewed and named here. */
@@ -18,6 +19,7 @@ export const MIGRATIONS: Array<new () => MigrationInterface> = [
   CreateAuditLog1764000001100,
   CreateUsers1764000002000,
   CreateCases1764000003000,
+  CreateExtractIngest1764000004000,
   CreateCriteriaAndRuns1764000005000,
   CreateOutreach1764000006000,
 ];

@@ -9,6 +9,7 @@ import { QueueModule } from '@tiltas/queue';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { AuditHttpModule } from './audit/audit-http.module';
 import { AuthHttpModule } from './auth/auth-http.module';
+import { ExtractsHttpModule } from './extracts/extracts-http.module';
 import { CriteriaHttpModule } from './criteria/criteria-http.module';
 import { LawfulBasesHttpModule } from './lawful-bases/lawful-bases-http.module';
 import { DomainErrorFilter } from './platform/domain-error.filter';
@@ -46,6 +47,7 @@ export class ApiModule {
         AuditHttpModule,
         CriteriaHttpModule,
         RunsHttpModule,
+        ExtractsHttpModule,
       ],
       controllers: [HealthController, MetricsController, StatusPageController, SystemController],
       providers: [

@@ -7,6 +7,7 @@ import { DatabaseModule } from '@tiltas/database';
 import { IdentificationModule } from '@tiltas/identification';
 import { LawfulBasesModule } from '@tiltas/lawful-bases';
 import { QueueModule } from '@tiltas/queue';
+import { RegistersModule } from '@tiltas/registers';
 
 /** The operator's tool composes the same lib modules as the worker, with the owner's pool for loading. */
 @Module({})
@@ -14,7 +15,7 @@ export class CliModule {
   static forRoot(config: AppConfig, clock?: Clock): DynamicModule {
     return {
       module: CliModule,
-      imports: [ConfigModule.forRoot(config), ClockModule.forRoot(clock), DatabaseModule.forRoot({ owner: true }), QueueModule, AuditModule, LawfulBasesModule, AccessModule, IdentificationModule],
+      imports: [ConfigModule.forRoot(config), ClockModule.forRoot(clock), DatabaseModule.forRoot({ owner: true }), QueueModule, AuditModule, LawfulBasesModule, AccessModule, RegistersModule.forRoot({ ingest: true }), IdentificationModule],
     };
   }
 }

@@ -4,9 +4,12 @@ import { registerAuditCommands } from './commands/audit.commands';
 import { registerCasesCommands } from './commands/cases.commands';
 import { registerCriteriaCommands } from './commands/criteria.commands';
 import { registerDbCommands } from './commands/db.commands';
+import { registerExtractsCommands } from './commands/extracts.commands';
 import { registerHealthCommand } from './commands/health.command';
 import { registerLawfulBasisCommands } from './commands/lawful-basis.commands';
 import { registerIdentifyCommand } from './commands/identify.command';
+import { registerPseudonymiseCommand } from './commands/pseudonymise.command';
+import { registerSynthCommand } from './commands/synth.command';
 import { registerTokensCommands } from './commands/tokens.commands';
 import { registerUsersCommands } from './commands/users.commands';
 
@@ -22,6 +25,9 @@ export function buildProgram(io: CliIo): Command {
   registerAuditCommands(program, io);
   registerUsersCommands(program, io);
   registerTokensCommands(program, io);
+  registerExtractsCommands(program, io);
+  registerPseudonymiseCommand(program, io);
+  registerSynthCommand(program, io);
   registerCriteriaCommands(program, io);
   registerIdentifyCommand(program, io);
   registerCasesCommands(program, io);

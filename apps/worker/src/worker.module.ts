@@ -7,12 +7,16 @@ import { AuditAnchorHandler, AuditModule } from '@tiltas/audit';
 import { DatabaseModule } from '@tiltas/database';
 import { IdentificationModule, IdentifyHandler } from '@tiltas/identification';
 import { QueueModule } from '@tiltas/queue';
+import { RegistersModule } from '@tiltas/registers';
 import { Registry } from 'prom-client';
 import { AuditAnchorSchedule } from './audit-anchor.schedule';
 import { IdentifySchedule } from './identify.schedule';
+import { IngestUploadHandler } from './ingest-upload.handler';
 import { JobHandlerRegistry } from './job-handler-registry';
 import { JobRunnerService, WORKER_METRICS } from './job-runner.service';
 import { PingHandler } from './ping.handler';
+import { RetentionHandler } from './retention.handler';
+import { RetentionSchedule } from './retention.schedule';
 import { SchedulesService } from './schedules.service';
 import { WorkerHealthService } from './worker-health.service';
 
@@ -33,8 +37,9 @@ export class WorkerModule {
         ClockModule.forRoot(options.clock),
         DatabaseModule.forRoot({ owner: true }),
         QueueModule,
-        IdentificationModule,
         AuditModule,
+        IdentificationModule,
+        RegistersModule.forRoot({ ingest: true }),
         DiscoveryModule,
         ...(options.schedules === false ? [] : [ScheduleModule.forRoot()]),
       ],
@@ -45,12 +50,15 @@ export class WorkerModule {
         WorkerHealthService,
         SchedulesService,
         PingHandler,
-        IdentifyHandler,
-        IdentifySchedule,
         AuditAnchorHandler,
         AuditAnchorSchedule,
+        IngestUploadHandler,
+        RetentionHandler,
+        RetentionSchedule,
+        IdentifyHandler,
+        IdentifySchedule,
       ],
-      exports: [IdentifySchedule, AuditAnchorSchedule, SchedulesService, JobRunnerService, WorkerHealthService],
+      exports: [IdentifySchedule, AuditAnchorSchedule, RetentionSchedule, SchedulesService, JobRunnerService, WorkerHealthService],
     };
   }
 }

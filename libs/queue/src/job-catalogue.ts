@@ -14,6 +14,10 @@ export enum JobName {
   PING = 'system.ping',
   /** Records the audit log's head in audit_anchor (AUDIT_ANCHOR_CRON). */
   AUDIT_ANCHOR = 'audit.anchor',
+  /** Ingests an extract an administrator uploaded through the API (apps/api extracts). */
+  INGEST_UPLOAD = 'ingest.upload',
+  /** Purges what retention says is due: superseded extracts (RETENTION_CRON). */
+  RETENTION = 'retention.run',
   /** Runs identification at a reference date D (IDENTIFY_CRON, the CLI's `identify`, the API). */
   IDENTIFY = 'identify.run',
 }
@@ -22,6 +26,10 @@ export interface JobPayloads {
   [JobName.PING]: { token: string };
   /** `period` is the tick's UTC minute, `2026-10-01T0215`. */
   [JobName.AUDIT_ANCHOR]: { period: string };
+  /** The extract_upload row's id; its files are in STORAGE_DIR. */
+  [JobName.INGEST_UPLOAD]: { uploadId: string };
+  /** `period` is the tick's UTC date, `2026-10-01`. */
+  [JobName.RETENTION]: { period: string };
   /** `asOf` is D (the tick's UTC date); `criteria` limits the run to those ACTIVE criteria ids. */
   [JobName.IDENTIFY]: { asOf: string; criteria?: string[]; trigger?: 'schedule' | 'api' };
 }
@@ -29,6 +37,8 @@ export interface JobPayloads {
 export const JOB_QUEUE: Readonly<Record<JobName, QueueName>> = {
   [JobName.PING]: QueueName.MAINTENANCE,
   [JobName.AUDIT_ANCHOR]: QueueName.MAINTENANCE,
+  [JobName.INGEST_UPLOAD]: QueueName.INGEST,
+  [JobName.RETENTION]: QueueName.MAINTENANCE,
   [JobName.IDENTIFY]: QueueName.IDENTIFY,
 };
 

@@ -1,0 +1,84 @@
+import { Controller, Get, Inject, Param, ParseUUIDPipe, Post, Query, UploadedFiles, UseInterceptors } from '@nestjs/common';
+import { FileFieldsInterceptor } from '@nestjs/platform-express';
+import { Actor, CurrentActor, Roles } from '@tiltas/access';
+import { DomainError } from '@tiltas/common';
+import { APP_CONFIG, AppConfig } from '@tiltas/config';
+import { ExtractSummary, ExtractsQueryService, QuarantineListing, UploadsService, UploadView } from '@tiltas/registers';
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MANIFEST_MAX_BYTES, StoredPart, uploadDir } from './extracts-upload.storage';
+
+type UploadParts = { csv?: StoredPart[]; manifest?: StoredPart[] };
+
+/**
+ * Register extracts for administrators: upload a delivery (multipart: `manifest` and `csv` files), poll
+ * its status, list extracts, read a quarantine. The upload streams to storage and is ingested by the
+ * worker; the response is the queued upload, whose `status` and `outcome` the client polls.
+ */
+@Controller('api/extracts')
+@Roles('ADMIN')
+export class ExtractsController {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly uploads: UploadsService,
+    private readonly extracts: ExtractsQueryService,
+  ) {}
+
+  @Post('uploads')
+  @UseInterceptors(FileFieldsInterceptor([{ name: 'csv', maxCount: 1 }, { name: 'manifest', maxCount: 1 }]))
+  async upload(@CurrentActor() actor: Actor, @UploadedFiles() parts: UploadParts = {}): Promise<UploadView> {
+    const csv = parts.csv?.[0];
+    const manifest = parts.manifest?.[0];
+    try {
+      const missing = [csv ? null : 'csv', manifest ? null : 'manifest'].filter((m) => m !== null);
+      if (missing.length > 0) throw DomainError.validation(`the upload needs both files: missing ${missing.join(' and ')}`);
+      if (manifest!.size > MANIFEST_MAX_BYTES) throw DomainError.validation(`the manifest is larger than ${MANIFEST_MAX_BYTES} bytes`);
+      const register = registerNamed(await readFile(manifest!.path, 'utf8'));
+      const id = randomUUID();
+      const dir = uploadDir(this.config, id);
+      await mkdir(dir, { recursive: true });
+      const csvPath = join(dir, `${register}.csv`);
+      const manifestPath = join(dir, `${register}.manifest.json`);
+      await rename(csv!.path, csvPath);
+      await rename(manifest!.path, manifestPath);
+      return await this.uploads.enqueue({ id, register, csvPath, manifestPath, csvBytes: csv!.size, uploadedBy: actor.userId });
+    } catch (err) {
+      await Promise.all([csv, manifest].map((p) => (p ? rm(p.path, { force: true }) : undefined)));
+      throw err;
+    }
+  }
+
+  @Get('uploads')
+  listUploads(): Promise<UploadView[]> {
+    return this.uploads.list();
+  }
+
+  @Get('uploads/:id')
+  uploadStatus(@Param('id', new ParseUUIDPipe()) id: string): Promise<UploadView> {
+    return this.uploads.get(id);
+  }
+
+  @Get()
+  list(@Query('register') register?: string): Promise<ExtractSummary[]> {
+    return this.extracts.list({ register });
+  }
+
+  @Get(':register/quarantine')
+  quarantine(@Param('register') register: string, @Query('asOf') asOf?: string): Promise<QuarantineListing> {
+    return this.extracts.quarantine(register, asOf);
+  }
+}
+
+/**
+ * The register the files are stored under: the manifest's `register` when it reads as a plain name, else
+ * `unknown`. Validation proper is ingest's (which rejects a malformed manifest with its reasons).
+ */
+function registerNamed(manifestText: string): string {
+  try {
+    const register = (JSON.parse(manifestText) as { register?: unknown }).register;
+    return typeof register === 'string' && /^[a-z_]{1,40}$/.test(register) ? register : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}

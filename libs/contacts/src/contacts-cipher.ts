@@ -1,0 +1,45 @@
+import { DomainError } from '@tiltas/common';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
+
+/**
+ * AES-256-GCM over one contacts row: `sealed = nonce (12) || tag (16) || ciphertext`. The pseudonym is
+ * the additional authenticated data, so a sealed row copied onto another person's pseudonym no longer
+ * opens: the ciphertext is bound to the person it describes. A fresh random nonce per row; at 2^32 rows
+ * per key the nonce-collision bound would start to matter, which is why the key id travels with each row
+ * and the key can be rotated.
+ */
+export class ContactsCipher {
+  constructor(
+    private readonly key: Buffer,
+    readonly keyId: string,
+  ) {
+    if (key.length !== 32) throw new Error('the contacts key must be 32 bytes (AES-256)');
+  }
+
+  seal(pseudonym: string, plaintext: string): Buffer {
+    const nonce = randomBytes(NONCE_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', this.key, nonce);
+    cipher.setAAD(Buffer.from(pseudonym, 'latin1'));
+    const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    return Buffer.concat([nonce, cipher.getAuthTag(), body]);
+  }
+
+  /** Throws DomainError(CONFLICT) when the row was sealed under another key id or was tampered with. */
+  open(pseudonym: string, sealed: Buffer, keyId: string): string {
+    if (keyId !== this.keyId) {
+      throw DomainError.conflict(`contacts row sealed with key ${keyId}, but the configured key is ${this.keyId}`);
+    }
+    if (sealed.length < NONCE_BYTES + TAG_BYTES) throw DomainError.conflict('contacts row is too short to be sealed');
+    const decipher = createDecipheriv('aes-256-gcm', this.key, sealed.subarray(0, NONCE_BYTES));
+    decipher.setAAD(Buffer.from(pseudonym, 'latin1'));
+    decipher.setAuthTag(sealed.subarray(NONCE_BYTES, NONCE_BYTES + TAG_BYTES));
+    try {
+      return Buffer.concat([decipher.update(sealed.subarray(NONCE_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
+    } catch {
+      throw DomainError.conflict('contacts row does not authenticate under the configured key');
+    }
+  }
+}

@@ -1,0 +1,42 @@
+import { RegisterCode } from '../register-declarations';
+
+export const INGEST_STATUSES = ['ACCEPTED', 'REJECTED', 'ALREADY_LOADED', 'NOT_ACTIVATED'] as const;
+export type IngestStatus = (typeof INGEST_STATUSES)[number];
+
+/** What became of one delivered extract: the CLI prints it as one line, the upload API returns it. */
+export interface IngestOutcome {
+  /** From the manifest when it could be read, else from the file name (which may not be a register). */
+  readonly register: RegisterCode | string;
+  /** From the manifest; null when there is no readable manifest. */
+  readonly asOf: string | null;
+  readonly status: IngestStatus;
+  /** Data rows in the file (header excluded); 0 when the file could not be read to its end. */
+  readonly rows: number;
+  /** Rows quarantined: bad fields plus further rows of one person in a one-row-per-person register. */
+  readonly quarantined: number;
+  /** Why the extract was rejected; only for REJECTED. Names the cause, never personal data. */
+  readonly reason?: string;
+  /** The extract row, when one was written. */
+  readonly extractId?: number;
+  /** Things the operator should know that do not reject the extract (a different pseudonym key id). */
+  readonly warnings: readonly string[];
+}
+
+/** `<register> <asOf> <STATUS> rows=<n> quarantined=<n>[ reason=<text>]`: the contract's CLI line. */
+export function formatOutcomeLine(outcome: IngestOutcome): string {
+  const base = `${outcome.register} ${outcome.asOf ?? '-'} ${outcome.status} rows=${outcome.rows} quarantined=${outcome.quarantined}`;
+  return outcome.status === 'REJECTED' && outcome.reason ? `${base} reason=${oneLine(outcome.reason)}` : base;
+}
+
+export function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * The most rows an extract of `rows` may quarantine and still be accepted: `ratio` of them, rounded down
+ * (exactly 1% of 300 rows is 3 and accepted; a fourth rejects). The small tolerance absorbs binary
+ * floating point (0.01 × 700 is 7.000000000000001).
+ */
+export function quarantineLimit(rows: number, ratio: number): number {
+  return Math.floor(rows * ratio + 1e-9);
+}

@@ -1,0 +1,387 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { AuditActor } from '@tiltas/audit';
+import { DomainError, ErrorCode, isDomainError } from '@tiltas/common';
+import { APP_CONFIG, AppConfig } from '@tiltas/config';
+import { ContactsVault } from '@tiltas/contacts';
+import { applyScope, OWNER_POOL } from '@tiltas/database';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { Pool, PoolClient } from 'pg';
+import { DataSource, EntityManager } from 'typeorm';
+import { copyColumns, createCopyFormatter } from '../parsing/copy-text';
+import { checkTotalsAgainstManifest, consumeExtract, ExtractTotals, readExtract } from '../parsing/extract-reader';
+import { RegisterCode, REGISTERS } from '../register-declarations';
+import { ExtractManifest, parseManifestJson } from '../validation/manifest';
+import { QuarantinedRow } from '../validation/row-validator';
+import { createContactsCopyFormatter } from './contacts-copy';
+import { CopyWriter } from './copy-writer';
+import { ExtractPair, findExtractPairs } from './extract-pairs';
+import { ExtractRepository } from './extract.repository';
+import { IngestOutcome, oneLine, quarantineLimit } from './ingest-outcome';
+import { INGEST_AUDIT, INGEST_LAWFUL_BASES, IngestAudit, IngestLawfulBases } from './ingest-ports';
+import { OWNER_DATA_SOURCE } from './owner-data-source';
+import { createPartitionSql, moveRepeatedPersonsSql, partitionIndexSql, partitionTable } from './partition-sql';
+
+/** One delivery to ingest: a CSV and its manifest (either may be missing, which rejects it). */
+export interface IngestRequest extends ExtractPair {
+  /** `cli` or `upload`: where the delivery came from, kept on the extract row. */
+  readonly source: 'cli' | 'upload';
+  readonly actor: AuditActor;
+}
+
+/** Thrown inside a load to reject the extract whole, with counts known so far. */
+class Rejection extends Error {
+  constructor(
+    readonly reason: string,
+    readonly rows = 0,
+    readonly quarantined = 0,
+  ) {
+    super(reason);
+  }
+}
+
+/** Read buffer per file: large enough that the parser and the hash run on big slices. */
+const READ_CHUNK = 1 << 20;
+/**
+ * Receiving an extract is lawful when its basis permits the register at asOf for any purpose the contract
+ * knows; outreach is tried first because it is what Tiltas does, and its problems are the ones reported.
+ */
+const PURPOSES = ['outreach', 'evaluation', 'statistics'] as const;
+type Purpose = (typeof PURPOSES)[number];
+
+/**
+ * Ingest of register extracts (shared/spec/extracts.md): check the manifest and the lawful basis, stream
+ * the CSV through the validator into its own partition with COPY, quarantine bad rows and repeated
+ * persons, index, analyse, and only then, in one transaction with its audit entry, attach the partition
+ * and make the extract ACTIVE. A rejected extract leaves no partition and no rows behind.
+ *
+ * Loads of one register are serialised (a session advisory lock), so concurrent workers and CLI runs
+ * cannot both activate, and a load that crashed is taken over by the next one.
+ */
+@Injectable()
+export class IngestService {
+  private readonly logger = new Logger('Ingest');
+  private readonly extracts = new ExtractRepository();
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(OWNER_POOL) private readonly pool: Pool,
+    @Inject(OWNER_DATA_SOURCE) private readonly owner: DataSource,
+    @Inject(INGEST_AUDIT) private readonly audit: IngestAudit,
+    @Inject(INGEST_LAWFUL_BASES) private readonly lawfulBases: IngestLawfulBases,
+    private readonly vault: ContactsVault,
+  ) {}
+
+  /** Every pair in `dir`, population first; one outcome per delivery, in load order. */
+  async loadDirectory(dir: string, actor: AuditActor): Promise<IngestOutcome[]> {
+    const outcomes: IngestOutcome[] = [];
+    for (const pair of await findExtractPairs(dir)) {
+      outcomes.push(await this.ingest({ ...pair, source: 'cli', actor }));
+    }
+    return outcomes;
+  }
+
+  async ingest(request: IngestRequest): Promise<IngestOutcome> {
+    let manifest: ExtractManifest | null = null;
+    try {
+      manifest = await this.readManifest(request);
+      return await this.load(request, manifest);
+    } catch (err) {
+      if (!(err instanceof Rejection)) throw err;
+      const outcome: IngestOutcome = {
+        register: manifest?.register ?? request.name,
+        asOf: manifest?.asOf ?? null,
+        status: 'REJECTED',
+        rows: err.rows,
+        quarantined: err.quarantined,
+        reason: err.reason,
+        warnings: [],
+      };
+      await this.ownerTransaction(request.actor, (m) => this.recordRejection(m, request, manifest, outcome));
+      this.logger.warn({ register: outcome.register, asOf: outcome.asOf, reason: err.reason }, 'extract rejected');
+      return outcome;
+    }
+  }
+
+  private async readManifest(request: IngestRequest): Promise<ExtractManifest> {
+    if (request.manifestPath === null) {
+      throw new Rejection(`manifest ${request.name}.manifest.json is missing: ${request.name}.csv cannot be checked without it`);
+    }
+    let manifest: ExtractManifest;
+    try {
+      manifest = parseManifestJson(await readFile(request.manifestPath, 'utf8'));
+    } catch (err) {
+      throw asRejection(err);
+    }
+    if (manifest.register !== request.name) {
+      throw new Rejection(`the manifest is for register ${manifest.register} but the files are named ${request.name}`);
+    }
+    if (request.csvPath === null) {
+      throw new Rejection(`file ${request.name}.csv is missing: the manifest has no extract beside it`);
+    }
+    return manifest;
+  }
+
+  private async load(request: IngestRequest, manifest: ExtractManifest): Promise<IngestOutcome> {
+    const register = manifest.register;
+    const csvPath = request.csvPath as string;
+    const purpose = await this.coveringPurpose(manifest);
+
+    const client = await this.pool.connect();
+    let discard = false;
+    await this.extracts.lockRegister(client, register);
+    try {
+      const loaded = await this.extracts.findByNaturalKey(client, register, manifest.asOf, manifest.sha256);
+      if (loaded && loaded.status !== 'LOADING' && (await sha256OfFile(csvPath)) === manifest.sha256) {
+        return await this.alreadyLoaded(request, manifest, loaded, purpose);
+      }
+      const extractId = await this.extracts.startLoading(client, manifest, request.source, request.actor.userId);
+      try {
+        return await this.loadInto(client, request, manifest, extractId, csvPath, purpose);
+      } catch (err) {
+        // Whatever went wrong, nothing of the extract may stay visible or half-built.
+        const rejection = err instanceof Rejection ? err : isDomainError(err) ? asRejection(err) : null;
+        discard = await this.dropPartition(client, register, extractId);
+        if (rejection) {
+          const outcome: IngestOutcome = {
+            register,
+            asOf: manifest.asOf,
+            status: 'REJECTED',
+            rows: rejection.rows,
+            quarantined: rejection.quarantined,
+            reason: rejection.reason,
+            extractId,
+            warnings: [],
+          };
+          await this.ownerTransaction(request.actor, async (m) => {
+            await this.extracts.markRejected(m, extractId, rejection.reason, rejection.quarantined);
+            await this.recordRejection(m, request, manifest, outcome);
+          });
+          this.logger.warn({ register, asOf: manifest.asOf, extractId, reason: rejection.reason }, 'extract rejected');
+          return outcome;
+        }
+        // Unexpected (a lost connection, a bug): leave a LOADING row, which the retry takes over.
+        throw err;
+      }
+    } finally {
+      if (discard) {
+        client.release(true);
+      } else {
+        await this.extracts.unlockRegister(client, register).then(
+          () => client.release(),
+          (err: Error) => client.release(err),
+        );
+      }
+    }
+  }
+
+  private async loadInto(client: PoolClient, request: IngestRequest, manifest: ExtractManifest, extractId: number, csvPath: string, purpose: Purpose): Promise<IngestOutcome> {
+    const register = manifest.register;
+    const declaration = REGISTERS[register];
+    const started = Date.now();
+    const part = partitionTable(register, extractId);
+    this.logger.log({ register, asOf: manifest.asOf, extractId, rows: manifest.rows }, 'extract load started');
+
+    await client.query(createPartitionSql(register, extractId));
+    const formatter = declaration.identifying
+      ? createContactsCopyFormatter(declaration, extractId, this.vault.keyId, this.vault.sealer())
+      : createCopyFormatter(declaration, extractId);
+    const columns = declaration.identifying ? formatter.columns : copyColumns(declaration);
+    const copy = new CopyWriter(client, `COPY ${part} (${columns.join(', ')}) FROM STDIN`);
+
+    const limit = quarantineLimit(manifest.rows, this.config.ingest.maxQuarantineRatio);
+    const quarantine: QuarantinedRow[] = [];
+    let totals: ExtractTotals;
+    try {
+      totals = await consumeExtract(readExtract(createReadStream(csvPath, { highWaterMark: READ_CHUNK }), declaration), async (batch) => {
+        // Past the limit the extract is rejected anyway: stop keeping rows that will never be shown.
+        for (const row of batch.quarantined) if (quarantine.length <= limit) quarantine.push(row);
+        await copy.write(formatter.chunk(batch.valid));
+      });
+      await copy.end();
+    } catch (err) {
+      copy.abort(err instanceof Error ? err : new Error(String(err)));
+      throw err;
+    }
+
+    try {
+      checkTotalsAgainstManifest(totals, manifest);
+    } catch (err) {
+      throw asRejection(err, totals.rows, totals.quarantined);
+    }
+    const tooMany = (quarantined: number): Rejection =>
+      new Rejection(
+        `${quarantined} of ${totals.rows} rows quarantined, more than the ${percent(this.config.ingest.maxQuarantineRatio)} allowed (at most ${limit})`,
+        totals.rows,
+        quarantined,
+      );
+    if (totals.quarantined > limit) throw tooMany(totals.quarantined);
+
+    await client.query(`SET work_mem = '256MB'; SET maintenance_work_mem = '512MB'`);
+    await this.extracts.insertQuarantine(client, extractId, quarantine);
+    let quarantined = totals.quarantined;
+    if (declaration.onePerPerson) {
+      quarantined += (await client.query(moveRepeatedPersonsSql(register, extractId))).rowCount ?? 0;
+      if (quarantined > limit) throw tooMany(quarantined);
+    }
+    for (const sql of await partitionIndexSql(client, register, extractId)) await client.query(sql);
+    await client.query(`ANALYZE ${part}`);
+    await client.query(`RESET work_mem; RESET maintenance_work_mem`);
+
+    const warnings: string[] = [];
+    const otherKeys = (await this.extracts.activeKeyIds(client, register)).filter((k) => k !== manifest.pseudonymKeyId);
+    if (otherKeys.length > 0) {
+      warnings.push(
+        `${register} uses pseudonym key id ${manifest.pseudonymKeyId}, but active extracts use ${otherKeys.join(', ')}: identification refuses to join extracts of different keys`,
+      );
+    }
+
+    const outcome = await this.ownerTransaction(request.actor, async (m) => {
+      const active = await this.extracts.activeForUpdate(m, register);
+      // A newer or same-day delivery replaces the active one; an older one is kept for the record only.
+      const activate = active === null || active.asOf <= manifest.asOf;
+      await this.extracts.attach(m, register, extractId);
+      if (activate && active) await this.extracts.supersede(m, active.id);
+      await this.extracts.finishLoading(m, extractId, activate ? 'ACTIVE' : 'NOT_ACTIVATED', quarantined);
+      const result: IngestOutcome = {
+        register,
+        asOf: manifest.asOf,
+        status: activate ? 'ACCEPTED' : 'NOT_ACTIVATED',
+        rows: totals.rows,
+        quarantined,
+        extractId,
+        warnings,
+      };
+      await this.audit.record(m, {
+        actor: request.actor.userId,
+        role: request.actor.role,
+        municipality: null,
+        action: 'extract.accepted',
+        objectType: 'extract',
+        objectId: String(extractId),
+        purpose,
+        lawfulBasisId: manifest.lawfulBasis,
+        details: {
+          register,
+          asOf: manifest.asOf,
+          status: activate ? 'ACTIVE' : 'NOT_ACTIVATED',
+          rows: totals.rows,
+          loaded: totals.rows - quarantined,
+          quarantined,
+          sha256: manifest.sha256,
+          pseudonymKeyId: manifest.pseudonymKeyId,
+          source: request.source,
+          supersededExtractId: activate && active ? active.id : null,
+          activeExtractId: activate ? extractId : (active?.id ?? null),
+        },
+      });
+      return result;
+    });
+    this.logger.log(
+      { register, asOf: manifest.asOf, extractId, status: outcome.status, rows: totals.rows, quarantined, ms: Date.now() - started },
+      'extract load finished',
+    );
+    return outcome;
+  }
+
+  private async coveringPurpose(manifest: ExtractManifest): Promise<Purpose> {
+    let first: string[] | null = null;
+    for (const purpose of PURPOSES) {
+      const coverage = await this.lawfulBases.checkCoverage({ lawfulBasisId: manifest.lawfulBasis, purpose, registers: [manifest.register], date: manifest.asOf });
+      if (coverage.ok) return purpose;
+      first ??= coverage.problems;
+    }
+    throw new Rejection(`lawful basis ${manifest.lawfulBasis} does not cover ${manifest.register} at ${manifest.asOf}: ${(first ?? []).join('; ')}`);
+  }
+
+  private async alreadyLoaded(request: IngestRequest, manifest: ExtractManifest, loaded: { id: number; rows: number; quarantined: number; status: string }, purpose: Purpose): Promise<IngestOutcome> {
+    await this.ownerTransaction(request.actor, (m) =>
+      this.audit.record(m, {
+        actor: request.actor.userId,
+        role: request.actor.role,
+        municipality: null,
+        action: 'extract.already_loaded',
+        objectType: 'extract',
+        objectId: String(loaded.id),
+        purpose,
+        lawfulBasisId: manifest.lawfulBasis,
+        details: { register: manifest.register, asOf: manifest.asOf, sha256: manifest.sha256, status: loaded.status, source: request.source },
+      }),
+    );
+    return {
+      register: manifest.register,
+      asOf: manifest.asOf,
+      status: 'ALREADY_LOADED',
+      rows: loaded.rows,
+      quarantined: loaded.quarantined,
+      extractId: loaded.id,
+      warnings: [],
+    };
+  }
+
+  private async recordRejection(m: EntityManager, request: IngestRequest, manifest: ExtractManifest | null, outcome: IngestOutcome): Promise<void> {
+    await this.audit.record(m, {
+      actor: request.actor.userId,
+      role: request.actor.role,
+      municipality: null,
+      action: 'extract.rejected',
+      objectType: 'extract',
+      objectId: outcome.extractId === undefined ? null : String(outcome.extractId),
+      purpose: null,
+      lawfulBasisId: manifest?.lawfulBasis.slice(0, 64) ?? null,
+      details: {
+        register: String(outcome.register).slice(0, 64),
+        asOf: outcome.asOf,
+        reason: (outcome.reason ?? '').slice(0, 1900),
+        rows: outcome.rows,
+        quarantined: outcome.quarantined,
+        source: request.source,
+      },
+    });
+  }
+
+  /** Drops the partition if it exists; returns whether the connection should be discarded (a failed COPY). */
+  private async dropPartition(client: PoolClient, register: RegisterCode, extractId: number): Promise<boolean> {
+    try {
+      await client.query(`DROP TABLE IF EXISTS ${partitionTable(register, extractId)}`);
+      return false;
+    } catch {
+      // The connection is in an unknown state (an aborted COPY); a fresh one drops the table.
+      const other = await this.pool.connect();
+      try {
+        await other.query(`DROP TABLE IF EXISTS ${partitionTable(register, extractId)}`);
+      } finally {
+        other.release();
+      }
+      return true;
+    }
+  }
+
+  private async ownerTransaction<T>(actor: AuditActor, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.owner.transaction(async (manager) => {
+      await applyScope(manager, { scope: 'national', municipality: null, actor: actor.userId, role: actor.role });
+      return work(manager);
+    });
+  }
+}
+
+function asRejection(err: unknown, rows = 0, quarantined = 0): Rejection {
+  if (err instanceof Rejection) return err;
+  if (isDomainError(err) && (err.code === ErrorCode.VALIDATION_FAILED || err.code === ErrorCode.EXTRACT_REJECTED || err.code === ErrorCode.LAWFUL_BASIS_MISSING)) {
+    return new Rejection(oneLine(err.message), rows, quarantined);
+  }
+  if (err instanceof DomainError) return new Rejection(oneLine(err.message), rows, quarantined);
+  throw err;
+}
+
+function percent(ratio: number): string {
+  return `${Math.round(ratio * 10_000) / 100}%`;
+}
+
+/** SHA-256 of a file, streamed: decides whether a delivery is the very file loaded before. */
+export async function sha256OfFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}

@@ -1,0 +1,54 @@
+import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { AuditModule, AuditService } from '@tiltas/audit';
+import { APP_CONFIG, AppConfig } from '@tiltas/config';
+import { ContactsModule } from '@tiltas/contacts';
+import { LawfulBasesModule, LawfulBasisService } from '@tiltas/lawful-bases';
+import { DataSource } from 'typeorm';
+import { ExtractsQueryService } from './ingest/extracts-query.service';
+import { INGEST_AUDIT, INGEST_LAWFUL_BASES } from './ingest/ingest-ports';
+import { IngestService } from './ingest/ingest.service';
+import { createOwnerDataSource, OWNER_DATA_SOURCE } from './ingest/owner-data-source';
+import { RetentionService } from './ingest/retention.service';
+import { UploadIngestService } from './ingest/upload-ingest.service';
+import { UploadsService } from './ingest/uploads.service';
+
+@Injectable()
+class OwnerDataSourceCloser implements OnApplicationShutdown {
+  constructor(@Inject(OWNER_DATA_SOURCE) private readonly ds: DataSource) {}
+  async onApplicationShutdown(): Promise<void> {
+    if (this.ds.isInitialized) await this.ds.destroy();
+  }
+}
+
+export interface RegistersModuleOptions {
+  /**
+   * Also provide ingest and retention (IngestService, UploadIngestService, RetentionService), which need
+   * the owner's rights: the worker and the CLI, with DatabaseModule.forRoot({ owner: true }). The api
+   * leaves it off and gets the read side and uploads only.
+   */
+  readonly ingest?: boolean;
+}
+
+/** Register extracts. Needs the global ConfigModule, ClockModule, DatabaseModule and QueueModule. */
+@Module({})
+export class RegistersModule {
+  static forRoot(options: RegistersModuleOptions = {}): DynamicModule {
+    const ingest = options.ingest
+      ? [
+          { provide: OWNER_DATA_SOURCE, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createOwnerDataSource(config) },
+          OwnerDataSourceCloser,
+          { provide: INGEST_AUDIT, useExisting: AuditService },
+          { provide: INGEST_LAWFUL_BASES, useExisting: LawfulBasisService },
+          IngestService,
+          UploadIngestService,
+          RetentionService,
+        ]
+      : [];
+    return {
+      module: RegistersModule,
+      imports: [AuditModule, ContactsModule, ...(options.ingest ? [LawfulBasesModule] : [])],
+      providers: [ExtractsQueryService, UploadsService, ...ingest],
+      exports: [ExtractsQueryService, UploadsService, ...(options.ingest ? [IngestService, UploadIngestService, RetentionService] : [])],
+    };
+  }
+}
