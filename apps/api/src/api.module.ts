@@ -12,6 +12,7 @@ import { AuthHttpModule } from './auth/auth-http.module';
 import { ExtractsHttpModule } from './extracts/extracts-http.module';
 import { CriteriaHttpModule } from './criteria/criteria-http.module';
 import { LawfulBasesHttpModule } from './lawful-bases/lawful-bases-http.module';
+import { PagesModule } from './pages/pages.module';
 import { DomainErrorFilter } from './platform/domain-error.filter';
 import { RunsHttpModule } from './runs/runs-http.module';
 import { HealthController } from './system/health.controller';
@@ -47,6 +48,7 @@ export class ApiModule {
         AuditHttpModule,
         CriteriaHttpModule,
         RunsHttpModule,
+        PagesModule,
         ExtractsHttpModule,
       ],
       controllers: [HealthController, MetricsController, StatusPageController, SystemController],

@@ -9,6 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import pinoHttp from 'pino-http';
 import { Registry } from 'prom-client';
+import { htmlErrorRenderer } from './pages/html-errors';
+import { DomainErrorFilter } from './platform/domain-error.filter';
 import { httpMetrics } from './platform/http-metrics';
 import { securityHeaders } from './platform/security-headers';
 import { VIEWS_DIR, ViewEngine } from './platform/view-engine';
@@ -52,6 +54,7 @@ export function configureApp(app: NestExpressApplication, options: { logLevel?: 
   app.engine('hbs', engine.expressEngine());
   app.setViewEngine('hbs');
   app.setBaseViewsDir(join(VIEWS_DIR, 'pages'));
+  DomainErrorFilter.htmlRenderer = htmlErrorRenderer;
 
   const openApi = new DocumentBuilder()
     .setTitle('Tiltas API')

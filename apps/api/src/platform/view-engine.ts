@@ -1,6 +1,7 @@
 import Handlebars from 'handlebars';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { Messages, pageLanguage } from './messages';
 
 /** Where the templates are, in the source tree and in dist alike (assets are copied beside src). */
 export const VIEWS_DIR = join(__dirname, '..', '..', 'views');
@@ -13,6 +14,7 @@ type Helpers = Record<string, Handlebars.HelperDelegate>;
  */
 export class ViewEngine {
   readonly hbs = Handlebars.create();
+  readonly messages: Messages;
   private readonly cache = new Map<string, Handlebars.TemplateDelegate>();
 
   constructor(
@@ -20,7 +22,8 @@ export class ViewEngine {
     helpers: Helpers = {},
     private readonly cacheTemplates = true,
   ) {
-    for (const [name, fn] of Object.entries({ ...BASE_HELPERS, ...helpers })) this.hbs.registerHelper(name, fn);
+    this.messages = new Messages(join(dir, 'i18n'));
+    for (const [name, fn] of Object.entries({ ...BASE_HELPERS, ...pageHelpers(this.messages), ...helpers })) this.hbs.registerHelper(name, fn);
     const partials = join(dir, 'partials');
     if (existsSync(partials)) {
       for (const file of readdirSync(partials).filter((f) => f.endsWith('.hbs'))) {
@@ -63,3 +66,72 @@ const BASE_HELPERS: Helpers = {
   json: (value: unknown) => JSON.stringify(value, null, 2),
   yesNo: (value: unknown) => (value ? 'yes' : 'no'),
 };
+
+const VILNIUS_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Vilnius', year: 'numeric', month: '2-digit', day: '2-digit' });
+const VILNIUS_TIME = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Vilnius', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+
+function instant(value: unknown): Date | null {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value;
+  if (typeof value === 'string' || typeof value === 'number') {
+    const d = new Date(value);
+    return Number.isNaN(d.getTime()) ? null : d;
+  }
+  return null;
+}
+
+/** A calendar date as YYYY-MM-DD: register dates pass as they are, instants become Vilnius's date. */
+export function formatDate(value: unknown): string {
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
+  const d = instant(value);
+  return d ? VILNIUS_DATE.format(d) : '';
+}
+
+/** An instant as `YYYY-MM-DD HH:mm`, in Europe/Vilnius whatever the server's zone. */
+export function formatTime(value: unknown): string {
+  const d = instant(value);
+  return d ? `${VILNIUS_DATE.format(d)} ${VILNIUS_TIME.format(d)}` : '';
+}
+
+/** DESIGN.md: a count under 5 is "<5" outside the case itself and the national admin view. */
+export function smallCount(value: unknown, seesSmall: boolean): string {
+  if (value === '<5') return '<5';
+  const n = Number(value);
+  if (!Number.isFinite(n)) return '';
+  return !seesSmall && n < 5 ? '<5' : String(n);
+}
+
+type HelperOptions = Handlebars.HelperOptions & { data: { root: Record<string, unknown> } };
+
+/**
+ * Helpers that read the page's root context: `lang` (the user's language), `csrfToken` (the session's
+ * synchronizer token) and `seesSmallCounts` (set only for the national admin view and the case page).
+ */
+function pageHelpers(messages: Messages): Helpers {
+  const root = (options: HelperOptions): Record<string, unknown> => options.data?.root ?? {};
+  return {
+    /** `{{t "key" name=value}}`, or `{{t key params}}` with a params object from the context. */
+    t(this: unknown, ...args: unknown[]) {
+      const options = args.pop() as HelperOptions;
+      const params = typeof args[1] === 'object' && args[1] !== null ? (args[1] as Record<string, unknown>) : {};
+      return messages.t(pageLanguage(root(options).lang), String(args[0]), { ...params, ...(options.hash as Record<string, unknown>) });
+    },
+    concat: (...args: unknown[]) => args.slice(0, -1).map(String).join(''),
+    date: (value: unknown) => formatDate(value),
+    time: (value: unknown) => formatTime(value),
+    count(value: unknown, options: HelperOptions) {
+      return smallCount(value, root(options).seesSmallCounts === true);
+    },
+    csrf(options: HelperOptions) {
+      const token = root(options).csrfToken;
+      return new Handlebars.SafeString(`<input type="hidden" name="_csrf" value="${Handlebars.escapeExpression(String(token ?? ''))}">`);
+    },
+    or: (...args: unknown[]) => args.slice(0, -1).some(Boolean),
+    and: (...args: unknown[]) => args.slice(0, -1).every(Boolean),
+    not: (value: unknown) => !value,
+    gt: (a: unknown, b: unknown) => Number(a) > Number(b),
+    percent: (part: unknown, whole: unknown) => {
+      const w = Number(whole);
+      return w > 0 ? Math.round((Number(part) / w) * 100) : 0;
+    },
+  };
+}

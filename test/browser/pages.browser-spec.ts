@@ -1,0 +1,121 @@
+import type { Page, Response } from 'playwright-core';
+import { Browser, openBrowser, screenshot, seriousViolations, signIn } from './support/browser';
+import { BrowserStack, startStack } from './support/browser-stack';
+
+jest.setTimeout(180_000);
+
+/**
+ * The pages in a real Chromium against the real api and worker on a small synthetic nation: each role's
+ * walk, axe-core on every page visited, screenshots of the main pages.
+ */
+describe('the pages in a browser', () => {
+  let stack: BrowserStack;
+  let browser: Browser;
+  let page: Page;
+  const visited: string[] = [];
+
+  beforeAll(async () => {
+    stack = await startStack();
+    browser = await openBrowser(stack.baseUrl);
+    page = browser.page;
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  /** Opens a page, checks it is not cached and passes axe, and remembers it. */
+  async function visit(path: string, status = 200): Promise<Response> {
+    const response = await page.goto(path);
+    expect(response?.status()).toBe(status);
+    await expectAccessible(page);
+    return response!;
+  }
+
+  async function text(selector: string): Promise<string> {
+    return (await page.locator(selector).first().textContent()) ?? '';
+  }
+
+  async function expectAccessible(p: Page): Promise<void> {
+    visited.push(new URL(p.url()).pathname);
+    expect(await seriousViolations(p)).toEqual([]);
+  }
+
+  describe("an auditor's review", () => {
+    beforeAll(async () => {
+      await signIn(page, 'auditor');
+    });
+
+    it('lands on the log in English (the auditor chose English), with the ingest entries and no caching', async () => {
+      const response = await visit('/');
+      expect(new URL(page.url()).pathname).toBe('/audit');
+      expect(response.headers()['cache-control']).toBe('no-store');
+      expect((await text('h1')).trim()).toBe('Audit log');
+      const actions = await page.locator('table.grid tbody td.mono').allTextContents();
+      expect(actions).toContain('extract.accepted');
+      await screenshot(page, 'auditor-log');
+    });
+
+    it('filters by action and opens an entry with its hashes', async () => {
+      await page.fill('#f-action', 'extract.*');
+      await Promise.all([page.waitForURL(/action=extract/), page.click('form.filters button[type=submit]')]);
+      await expectAccessible(page);
+      const rows = await page.locator('table.grid tbody tr').count();
+      expect(rows).toBeGreaterThan(0);
+      await Promise.all([page.waitForURL(/\/audit\/entries\/\d+/), page.locator('table.grid tbody tr th a').first().click()]);
+      await expectAccessible(page);
+      expect(await page.locator('dd.hash').count()).toBe(2);
+    });
+
+    it('verifies the chain and shows it intact', async () => {
+      await visit('/audit/verify');
+      await Promise.all([page.waitForLoadState('load'), page.click('main form button[type=submit]')]);
+      await expectAccessible(page);
+      expect((await text('section.result h2')).trim()).toBe('The chain is intact.');
+      await screenshot(page, 'auditor-verify');
+    });
+
+    it('looks a subject up by personal code, and the lookup is logged without the code', async () => {
+      await visit('/audit/subject');
+      const code = stack.personalCode(0);
+      await page.fill('#personalCode', code);
+      await page.fill('#reference', 'SAR-2026-1');
+      await Promise.all([page.waitForLoadState('load'), page.click('main form button[type=submit]')]);
+      await expectAccessible(page);
+      expect(await text('section h2')).toContain('entries about this person');
+      expect(page.url()).not.toContain(code);
+      expect(await page.content()).not.toContain(code);
+      const logged = await stack.db.query<{ action: string; details: Record<string, unknown> }>(`SELECT action, details FROM audit_log WHERE action = 'subject.looked_up'`);
+      expect(logged).toHaveLength(1);
+      expect(JSON.stringify(logged[0])).not.toContain(code);
+    });
+
+    it('refuses a malformed personal code with the reason, beside the field', async () => {
+      await page.fill('#personalCode', '12345678901');
+      await Promise.all([page.waitForLoadState('load'), page.click('main form button[type=submit]')]);
+      await expectAccessible(page);
+      expect(await text('#subject-error')).toContain('not a valid personal code');
+    });
+
+    it('exports the log as JSONL with a header line', async () => {
+      const response = await page.request.get('/audit/export?action=extract.*');
+      expect(response.status()).toBe(200);
+      const lines = (await response.text()).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines[0]).toMatchObject({ type: 'tiltas.audit-export', filter: { action: 'extract.*' } });
+      expect(lines.length).toBeGreaterThan(1);
+      expect(lines.slice(1).every((l) => String(l.action).startsWith('extract.'))).toBe(true);
+    });
+
+    it('shows reveal volumes and the lawful-basis registry', async () => {
+      await visit('/audit/reveals');
+      await visit('/lawful-bases');
+      expect(await page.locator('table.grid tbody th').first().textContent()).toContain(stack.lawfulBasisId);
+    });
+
+    it('gets a 404 page, in their language, for a page that does not exist', async () => {
+      await visit('/audit/entries/999999', 404);
+      expect((await text('h1')).trim()).toBe('Page not found');
+    });
+  });
+});
