@@ -9,6 +9,7 @@ import { CreateCases1764000003000 } from './1764000003000-CreateCases';
 import { CreateCriteriaAndRuns1764000005000 } from './1764000005000-CreateCriteriaAndRuns';
 import { CreateExtractIngest1764000004000 } from './1764000004000-CreateExtractIngest';
 import { CreateOutreach1764000006000 } from './1764000006000-CreateOutreach';
+import { CreateMessages1764000007000 } from './1764000007000-CreateMessages';
 
 /** Every migration, in order. Listed by hand: a migration exists when it is reviewed and named here. */
 export const MIGRATIONS: Array<new () => MigrationInterface> = [
@@ -22,4 +23,5 @@ export const MIGRATIONS: Array<new () => MigrationInterface> = [
   CreateExtractIngest1764000004000,
   CreateCriteriaAndRuns1764000005000,
   CreateOutreach1764000006000,
+  CreateMessages1764000007000,
 ];

@@ -6,6 +6,7 @@ import { AppConfig, ConfigModule } from '@tiltas/config';
 import { AuditAnchorHandler, AuditModule } from '@tiltas/audit';
 import { DatabaseModule } from '@tiltas/database';
 import { IdentificationModule, IdentifyHandler } from '@tiltas/identification';
+import { LettersModule, SendMessageHandler } from '@tiltas/letters';
 import { QueueModule } from '@tiltas/queue';
 import { RegistersModule } from '@tiltas/registers';
 import { Registry } from 'prom-client';
@@ -39,6 +40,7 @@ export class WorkerModule {
         QueueModule,
         AuditModule,
         IdentificationModule,
+        LettersModule,
         RegistersModule.forRoot({ ingest: true }),
         DiscoveryModule,
         ...(options.schedules === false ? [] : [ScheduleModule.forRoot()]),
@@ -57,6 +59,7 @@ export class WorkerModule {
         RetentionSchedule,
         IdentifyHandler,
         IdentifySchedule,
+        SendMessageHandler,
       ],
       exports: [IdentifySchedule, AuditAnchorSchedule, RetentionSchedule, SchedulesService, JobRunnerService, WorkerHealthService],
     };

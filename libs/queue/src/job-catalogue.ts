@@ -20,6 +20,8 @@ export enum JobName {
   RETENTION = 'retention.run',
   /** Runs identification at a reference date D (IDENTIFY_CRON, the CLI's `identify`, the API). */
   IDENTIFY = 'identify.run',
+  /** Sends one outgoing_message (an email or an SMS a worker asked for) through its transport. */
+  SEND_MESSAGE = 'letters.send',
 }
 
 export interface JobPayloads {
@@ -32,6 +34,8 @@ export interface JobPayloads {
   [JobName.RETENTION]: { period: string };
   /** `asOf` is D (the tick's UTC date); `criteria` limits the run to those ACTIVE criteria ids. */
   [JobName.IDENTIFY]: { asOf: string; criteria?: string[]; trigger?: 'schedule' | 'api' };
+  /** The outgoing_message row's id; the job id is `letters.send@<messageId>`, so one message is one job. */
+  [JobName.SEND_MESSAGE]: { messageId: string };
 }
 
 export const JOB_QUEUE: Readonly<Record<JobName, QueueName>> = {
@@ -40,6 +44,7 @@ export const JOB_QUEUE: Readonly<Record<JobName, QueueName>> = {
   [JobName.INGEST_UPLOAD]: QueueName.INGEST,
   [JobName.RETENTION]: QueueName.MAINTENANCE,
   [JobName.IDENTIFY]: QueueName.IDENTIFY,
+  [JobName.SEND_MESSAGE]: QueueName.LETTERS,
 };
 
 /** How many jobs of a queue one worker process runs at once. Identification is one heavy job at a time. */
@@ -60,6 +65,13 @@ export const DEFAULT_JOB_OPTIONS = {
   removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
   removeOnFail: { age: 30 * 24 * 3600 },
 };
+
+/**
+ * At most `max` sends per `duration` ms across every worker process (a BullMQ global rate limit on the
+ * letters queue, kept in Redis), so a coordinator's batch cannot trip the SMTP relay's or the SMS
+ * gateway's own limits.
+ */
+export const LETTERS_RATE_LIMIT = { max: 10, duration: 1_000 } as const;
 
 export const ALL_JOB_NAMES: readonly JobName[] = Object.values(JobName);
 

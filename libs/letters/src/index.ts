@@ -1,0 +1,18 @@
+export { LettersModule } from './letters.module';
+export { LetterTemplatesService } from './letter-templates.service';
+export type { SenderInput, SenderView, TemplateDraft, TemplateView } from './letter-templates.service';
+export { InvitationLetterService } from './invitation-letter.service';
+export type { InvitationLetter } from './invitation-letter.service';
+export { MessageSendingService, SEND_ATTEMPTS, SEND_JOB_OPTIONS, sendJobId } from './message-sending.service';
+export type { DeliveryResult } from './message-sending.service';
+export { SendMessageHandler } from './send-message.handler';
+export type { MessageRow } from './letters.repository';
+export { LETTER_LANGUAGES, MESSAGE_KINDS, MESSAGE_STATUSES, SEND_CHANNELS, TEMPLATE_VARIABLE_NAMES } from './message-kinds';
+export type { LetterLanguage, MessageKind, MessageStatus, SendChannel, TemplateVariables } from './message-kinds';
+export { LETTER_PAGE_STYLE_HASH } from './templates/letter-composer';
+export type { ComposedMessage } from './templates/letter-composer';
+export { NATIONAL_TEMPLATES } from './templates/national-templates';
+export type { TemplateText } from './templates/national-templates';
+export { FORBIDDEN_WORDS, forbiddenWordsIn } from './templates/forbidden-words';
+export { EmailTransport, SmsTransport, TransportError } from './transport/message-transport';
+export type { OutgoingEmail, OutgoingSms } from './transport/message-transport';

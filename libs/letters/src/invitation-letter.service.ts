@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import { Actor, actorScope } from '@tiltas/access';
+import { AuditService } from '@tiltas/audit';
+import { Clock, DomainError } from '@tiltas/common';
+import { ContactsVault } from '@tiltas/contacts';
+import { DatabaseService } from '@tiltas/database';
+import { caseIdFrom, heldCase } from './case-holder';
+import { LetterTemplatesService } from './letter-templates.service';
+import { LettersRepository } from './letters.repository';
+import { LetterLanguage, isLetterLanguage } from './message-kinds';
+
+export interface InvitationLetter {
+  readonly caseId: number;
+  readonly language: LetterLanguage;
+  /** The whole printable page (A4), its one inline style allowed by LETTER_PAGE_STYLE_HASH. */
+  readonly html: string;
+}
+
+/**
+ * The printable invitation letter for a case the actor holds, in the person's language, addressed from
+ * the contacts vault. Printing shows the person's name and address, so it is logged like a reveal
+ * (`letter.printed`, with the person's pseudonym and never the address).
+ */
+@Injectable()
+export class InvitationLetterService {
+  constructor(
+    private readonly db: DatabaseService,
+    private readonly repo: LettersRepository,
+    private readonly templates: LetterTemplatesService,
+    private readonly vault: ContactsVault,
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+  ) {}
+
+  async render(actor: Actor, caseIdInput: unknown): Promise<InvitationLetter> {
+    const caseId = caseIdFrom(caseIdInput);
+    return this.db.transaction(actorScope(actor), async (m) => {
+      const c = await heldCase(this.repo, m, actor, caseId);
+      const contact = await this.vault.open(c.pseudonym, m);
+      if (!contact) throw DomainError.conflict(`The contacts register has no address for the person of case ${caseId}`);
+      const language: LetterLanguage = isLetterLanguage(contact.language) ? contact.language : 'lt';
+      const worker = await this.repo.user(m, actor.userId);
+      const sender = await this.templates.senderIn(m, c.municipality);
+      const template = await this.templates.effective(m, c.municipality, 'LETTER', language);
+      const variables = this.templates.variables(sender, worker?.displayName ?? actor.username, contact.given_name, this.clock.today());
+      const recipient = { fullName: `${contact.given_name} ${contact.family_name}`, address: contact.address, postalCode: contact.postal_code };
+      const letter = this.templates.composer.compose('LETTER', template, variables, language, recipient);
+      await this.audit.record(m, {
+        actor: actor.userId,
+        role: actor.role,
+        municipality: c.municipality,
+        action: 'letter.printed',
+        subject: c.pseudonym,
+        objectType: 'case',
+        objectId: String(caseId),
+        purpose: 'invitation letter',
+        details: { caseId, language },
+      });
+      return { caseId, language, html: letter.html! };
+    });
+  }
+}
