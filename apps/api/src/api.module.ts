@@ -13,6 +13,7 @@ import { ExtractsHttpModule } from './extracts/extracts-http.module';
 import { CriteriaHttpModule } from './criteria/criteria-http.module';
 import { LawfulBasesHttpModule } from './lawful-bases/lawful-bases-http.module';
 import { PagesModule } from './pages/pages.module';
+import { OutreachHttpModule } from './outreach/outreach-http.module';
 import { DomainErrorFilter } from './platform/domain-error.filter';
 import { RunsHttpModule } from './runs/runs-http.module';
 import { HealthController } from './system/health.controller';
@@ -48,6 +49,7 @@ export class ApiModule {
         AuditHttpModule,
         CriteriaHttpModule,
         RunsHttpModule,
+        OutreachHttpModule,
         PagesModule,
         ExtractsHttpModule,
       ],

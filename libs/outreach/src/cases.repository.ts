@@ -108,6 +108,15 @@ const BIRTH_SQL = `
     WHERE p.pseudonym = c.pseudonym LIMIT 1)`;
 
 /**
+ * Rows of a statement. TypeORM's `query` answers an UPDATE with `[rows, count]` and a SELECT or INSERT with
+ * the rows; the structured result is the same shape for every statement.
+ */
+export async function rowsOf<T>(m: EntityManager, sql: string, params: unknown[] = []): Promise<T[]> {
+  const result = await m.queryRunner!.query(sql, params, true);
+  return result.records as T[];
+}
+
+/**
  * Case work in SQL. Every method runs in the caller's scoped transaction, so row-level security has
  * already narrowed `cases` and its children to the actor's municipality: a case of another municipality
  * is simply not found.
@@ -128,7 +137,8 @@ export class CasesRepository {
    * claimers never block each other and never get the same case.
    */
   async claimNext(m: EntityManager, municipality: string, userId: string): Promise<CaseRow | null> {
-    const rows: CaseRow[] = await m.query(
+    const rows = await rowsOf<CaseRow>(
+      m,
       `WITH next AS (
          SELECT c.id FROM cases c WHERE c.municipality = $1 AND c.status = 'NEW'
          ORDER BY ${URGENCY_ORDER} LIMIT 1 FOR UPDATE SKIP LOCKED
@@ -142,7 +152,8 @@ export class CasesRepository {
   }
 
   async assign(m: EntityManager, id: number, userId: string, status: CaseStatus): Promise<CaseRow> {
-    const rows: CaseRow[] = await m.query(
+    const rows = await rowsOf<CaseRow>(
+      m,
       `UPDATE cases c SET status = $3, assigned_to = $2, assigned_at = now(), updated_at = now(), version = c.version + 1
        WHERE c.id = $1 RETURNING ${CASE_COLUMNS}`,
       [id, userId, status],
@@ -175,7 +186,8 @@ export class CasesRepository {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id::int AS id`,
       [c.id, c.municipality, attempt.channel, attempt.result, attempt.attemptedAt, attempt.note, attempt.nextAttemptOn, by],
     );
-    const rows: CaseRow[] = await m.query(
+    const rows = await rowsOf<CaseRow>(
+      m,
       `UPDATE cases c SET status = 'IN_PROGRESS', attempts = c.attempts + 1, next_attempt_on = $2, updated_at = now(), version = c.version + 1
        WHERE c.id = $1 RETURNING ${CASE_COLUMNS}`,
       [c.id, attempt.nextAttemptOn],
@@ -184,7 +196,8 @@ export class CasesRepository {
   }
 
   async schedule(m: EntityManager, id: number, on: string | null): Promise<CaseRow> {
-    const rows: CaseRow[] = await m.query(
+    const rows = await rowsOf<CaseRow>(
+      m,
       `UPDATE cases c SET next_attempt_on = $2, updated_at = now(), version = c.version + 1 WHERE c.id = $1 RETURNING ${CASE_COLUMNS}`,
       [id, on],
     );
@@ -192,7 +205,8 @@ export class CasesRepository {
   }
 
   async close(m: EntityManager, id: number, outcome: Outcome, note: string | null, handedOverTo: string | null): Promise<CaseRow> {
-    const rows: CaseRow[] = await m.query(
+    const rows = await rowsOf<CaseRow>(
+      m,
       `UPDATE cases c SET status = 'CLOSED', outcome = $2, outcome_note = $3, handed_over_to = $4, closed_at = now(),
               next_attempt_on = NULL, updated_at = now(), version = c.version + 1
        WHERE c.id = $1 RETURNING ${CASE_COLUMNS}`,

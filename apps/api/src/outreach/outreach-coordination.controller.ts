@@ -1,0 +1,63 @@
+import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Query } from '@nestjs/common';
+import { ApiConflictResponse, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Actor, CurrentActor, Roles } from '@tiltas/access';
+import { AutoAssignment, CaseWorkService, CaseQueueService, CaseloadBoard, ReferralView, ReferralsService, ServiceView } from '@tiltas/outreach';
+import { NewServiceDto, ReferralStatusDto, ServiceChangesDto } from './outreach.dto';
+
+/** What coordinators balance and keep: caseloads, automatic assignment, the service directory; and referral follow-up. */
+@ApiTags('outreach: coordination')
+@ApiCookieAuth()
+@Controller('api/outreach')
+export class OutreachCoordinationController {
+  constructor(
+    private readonly work: CaseWorkService,
+    private readonly queue: CaseQueueService,
+    private readonly referrals: ReferralsService,
+  ) {}
+
+  @Get('board')
+  @Roles('COORDINATOR')
+  @ApiOperation({ summary: 'Caseload board: every worker\'s open and due cases against their limit, and the unassigned backlog' })
+  board(@CurrentActor() actor: Actor): Promise<CaseloadBoard> {
+    return this.queue.board(actor);
+  }
+
+  @Post('assignments/auto')
+  @HttpCode(200)
+  @Roles('COORDINATOR')
+  @ApiOperation({ summary: 'Assign the backlog automatically: most urgent cases to the least-loaded workers, within caseload limits' })
+  autoAssign(@CurrentActor() actor: Actor): Promise<AutoAssignment> {
+    return this.work.autoAssign(actor);
+  }
+
+  @Get('services')
+  @Roles('WORKER', 'COORDINATOR')
+  @ApiOperation({ summary: 'The municipality\'s directory of services and partners (active ones unless all=true)' })
+  services(@CurrentActor() actor: Actor, @Query('all') all?: string): Promise<ServiceView[]> {
+    return this.referrals.listServices(actor, all !== 'true');
+  }
+
+  @Post('services')
+  @Roles('COORDINATOR')
+  @ApiOperation({ summary: 'Add a service or partner to the directory' })
+  @ApiConflictResponse({ description: 'A service of that name is listed already' })
+  addService(@CurrentActor() actor: Actor, @Body() body: NewServiceDto): Promise<ServiceView> {
+    return this.referrals.addService(actor, body);
+  }
+
+  @Patch('services/:id')
+  @Roles('COORDINATOR')
+  @ApiOperation({ summary: 'Change or deactivate a service' })
+  updateService(@CurrentActor() actor: Actor, @Param('id', ParseIntPipe) id: number, @Body() body: ServiceChangesDto): Promise<ServiceView> {
+    const { version, ...changes } = body;
+    return this.referrals.updateService(actor, id, changes, version);
+  }
+
+  @Patch('referrals/:id')
+  @Roles('WORKER', 'COORDINATOR')
+  @ApiOperation({ summary: 'Record the service\'s answer: SENT → ACCEPTED → STARTED → COMPLETED, or REJECTED' })
+  @ApiConflictResponse({ description: 'Not a step the referral can take from its status' })
+  updateReferral(@CurrentActor() actor: Actor, @Param('id', ParseIntPipe) id: number, @Body() body: ReferralStatusDto): Promise<ReferralView> {
+    return this.referrals.updateStatus(actor, id, body.status, body.note, body.version);
+  }
+}
