@@ -11,6 +11,8 @@ import { csvOf, freshDir, lawfulBasisInsert, POPULATION_HEADER, populationRows, 
 const ACTOR = { userId: 'system:test', role: 'SYSTEM', municipality: null, scope: 'national' as const };
 const EMPLOYMENT_HEADER = 'pseudonym,employer,kind,employed_from,employed_to';
 
+jest.setTimeout(60_000);
+
 describe('ingest of register extracts', () => {
   let db: TestDatabase;
   let app: INestApplicationContext;
@@ -200,9 +202,11 @@ describe('ingest of register extracts', () => {
     it('more than 1% counting repeated persons found after the load', async () => {
       const rows = populationRows(3000, 3300);
       rows[5] = rows[5].replace('2000-01-', '2027-02-30x');
+      rows[6] = rows[6].replace(',F,', ',f,');
       rows.push(populationRows(3000, 3001)[0], populationRows(3001, 3002)[0], populationRows(3002, 3003)[0]);
-      const o = await expectRejectedLeavingNothing(await writeDelivery(await freshDir('dups'), 'population', csvOf(POPULATION_HEADER, rows)), 'population', /4 of 303 rows quarantined/);
-      expect(o.quarantined).toBe(4);
+      // 2 bad fields pass the limit of 4 while reading; the 3 repeated persons found in SQL take it to 5.
+      const o = await expectRejectedLeavingNothing(await writeDelivery(await freshDir('dups'), 'population', csvOf(POPULATION_HEADER, rows)), 'population', /5 of 303 rows quarantined, more than the 1% allowed \(at most 4\)/);
+      expect(o.quarantined).toBe(5);
     });
   });
 

@@ -17,7 +17,8 @@ const MANIFEST = /^(.+)\.manifest\.json$/;
  * Every `<register>.csv` / `<register>.manifest.json` pair in `dir`, in load order: population first
  * (every cohort starts from residents, and a population that fails should be seen before the rest), then
  * contacts, then the other registers in the contract's order, then names that are no register at all
- * (they are rejected, but still reported). Other files are ignored.
+ * (they are rejected, but still reported). Other files, and CSVs named after no register that have no
+ * manifest, are ignored.
  */
 export async function findExtractPairs(dir: string): Promise<ExtractPair[]> {
   const names = new Map<string, { csv: string | null; manifest: string | null }>();
@@ -32,6 +33,9 @@ export async function findExtractPairs(dir: string): Promise<ExtractPair[]> {
     names.set(name, entry);
   }
   return [...names.entries()]
+    // A lone CSV named after no register is not a delivery (a report lying beside the extracts); a lone
+    // manifest, or a lone CSV named after a register, is half a delivery and is rejected as such.
+    .filter(([name, files]) => files.manifest !== null || (REGISTER_CODES as readonly string[]).includes(name))
     .sort(([a], [b]) => loadRank(a) - loadRank(b) || (a < b ? -1 : a > b ? 1 : 0))
     .map(([name, files]) => ({ name, csvPath: files.csv, manifestPath: files.manifest }));
 }
