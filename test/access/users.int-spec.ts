@@ -60,7 +60,7 @@ describe('users', () => {
     const first = await users.ensureDemoUsers();
     expect(first.map((s) => [s.username, s.role, s.municipality])).toEqual(DEMO_USERS.map((d) => [d.username, d.role, d.municipality]));
     expect(first.filter((s) => s.municipality === 'LT-57').map((s) => s.role)).toEqual(['WORKER', 'COORDINATOR', 'AUDITOR', 'ADMIN']);
-    expect(first.filter((s) => s.municipality === 'LT-19').map((s) => s.role)).toEqual(['WORKER', 'COORDINATOR', 'AUDITOR', 'ADMIN']);
+    expect(first.filter((s) => s.municipality === 'LT-15').map((s) => s.role)).toEqual(['WORKER', 'COORDINATOR', 'AUDITOR', 'ADMIN']);
     expect(first.filter((s) => s.municipality === null).map((s) => s.role)).toEqual(['AUDITOR', 'ADMIN']);
     const second = await users.ensureDemoUsers();
     expect(await db.query(`SELECT count(*)::int AS n FROM users WHERE username LIKE 'demo-%'`)).toEqual([{ n: DEMO_USERS.length }]);

@@ -56,7 +56,7 @@ export const DEMO_USERS: ReadonlyArray<{ username: string; role: Role; municipal
   ...(
     [
       ['LT-57', 'lt57', 'Vilnius city'],
-      ['LT-19', 'lt19', 'Kaunas city'],
+      ['LT-15', 'lt15', 'Kaunas city'],
     ] as const
   ).flatMap(([municipality, tag, place]) =>
     (['WORKER', 'COORDINATOR', 'AUDITOR', 'ADMIN'] as const).map((role) => ({

@@ -59,7 +59,7 @@ export function registerUsersCommands(program: Command, io: CliIo): void {
 
   users
     .command('demo')
-    .description('create the demo users (one per role in LT-57 and LT-19, national auditor and admin) with fresh passwords and print their sign-ins')
+    .description('create the demo users (one per role in LT-57 and LT-15, national auditor and admin) with fresh passwords and print their sign-ins')
     .action(async () => {
       const signIns = await withApp((app) => app.get(UsersService).ensureDemoUsers());
       io.out(`${pad('USERNAME', 28)}${pad('ROLE', 12)}${pad('MUNICIPALITY', 13)}PASSWORD`);
