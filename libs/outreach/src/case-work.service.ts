@@ -258,6 +258,9 @@ export class CaseWorkService {
     const reason = note(input.reason, 'reason');
     const to = input.toMunicipality ?? null;
     if (to !== null && !MUNICIPALITY_CODES.includes(to)) throw DomainError.validation('toMunicipality must be a code LT-01…LT-60');
+    // Missing input is the caller's to fix (400); the rules about the case's own state are conflicts (409).
+    if (input.outcome === 'NOT_ELIGIBLE' && !reason) throw DomainError.validation('NOT_ELIGIBLE needs the reason (it is feedback on the criterion)');
+    if (input.outcome === 'MOVED_AWAY' && !to) throw DomainError.validation('MOVED_AWAY needs the municipality the person moved to (toMunicipality)');
     return this.db.transaction(outreachScope(actor), async (m) => {
       const c = await caseForStep(this.cases, m, actor, caseId, 'close', input.version);
       const referrals: Array<{ n: number }> = await m.query(`SELECT count(*)::int AS n FROM referral WHERE case_id = $1`, [caseId]);

@@ -77,16 +77,17 @@ export class ContactRevealService {
       const c = await caseForStep(this.cases, m, actor, caseId, 'reveal');
       const used = await this.count(actor.userId);
       if (used > limit) {
-        await this.audit.record(m, caseEntry(actor, c, 'contact.reveal_refused', { reason: 'rate_limited', limitPerHour: limit }, stated));
+        await this.audit.record(m, caseEntry(actor, c, 'contact.reveal_refused', { reason: 'rate_limited', limitPerHour: limit }));
         return { kind: 'limited' as const };
       }
       const contact = await this.vault.open(c.pseudonym, m);
-      await this.reveals.insert(m, c.id, c.municipality, actor.userId, stated, contact !== null);
+      const revealId = await this.reveals.insert(m, c.id, c.municipality, actor.userId, stated, contact !== null);
       await this.cases.event(m, c, actor.userId, 'CONTACT_REVEALED', { found: contact !== null });
       const reasons = await this.cases.reasons(m, c.id);
       const basis = [...new Set(reasons.map((r) => r.lawfulBasisId).filter((b): b is string => b !== null))];
       await this.audit.record(m, {
-        ...caseEntry(actor, c, 'contact.revealed', { found: contact !== null, fields: contact ? presentFields(contact) : [] }, stated),
+        // The stated purpose is free text: it stays in the reveal row the entry names, out of the hash chain.
+        ...caseEntry(actor, c, 'contact.revealed', { revealId, found: contact !== null, fields: contact ? presentFields(contact) : [] }),
         lawfulBasisId: basis.length === 1 ? basis[0] : null,
       });
       return { kind: 'opened' as const, contact, used };

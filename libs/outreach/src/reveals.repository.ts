@@ -16,14 +16,15 @@ export interface RevealVolumeRow {
 /** The reveal log: one row per reveal, in the case's municipality, read by auditors as volumes. */
 @Injectable()
 export class RevealsRepository {
-  async insert(m: EntityManager, caseId: number, municipality: string, by: string, purpose: string, found: boolean): Promise<void> {
-    await m.query(`INSERT INTO contact_reveal (case_id, municipality, revealed_by, purpose, found) VALUES ($1, $2, $3, $4, $5)`, [
+  async insert(m: EntityManager, caseId: number, municipality: string, by: string, purpose: string, found: boolean): Promise<number> {
+    const rows: Array<{ id: number }> = await m.query(`INSERT INTO contact_reveal (case_id, municipality, revealed_by, purpose, found) VALUES ($1, $2, $3, $4, $5) RETURNING id::int AS id`, [
       caseId,
       municipality,
       by,
       purpose,
       found,
     ]);
+    return rows[0].id;
   }
 
   /** Per worker and municipality between two dates (inclusive, UTC days), busiest first. */
