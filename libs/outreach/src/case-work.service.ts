@@ -276,7 +276,7 @@ export class CaseWorkService {
       });
       if (problem) throw DomainError.conflict(problem, { caseId, outcome: input.outcome });
       if (input.outcome === 'MOVED_AWAY') return this.handOverIn(m, actor, c, to!, reason);
-      const closed = await this.cases.close(m, caseId, input.outcome, reason, null);
+      const closed = await this.cases.close(m, caseId, input.outcome, reason, null, this.clock.now());
       await this.cases.event(m, c, actor.userId, 'CLOSED', { outcome: input.outcome });
       // The reason is feedback on the criterion; it goes with the case, not into the log (free text may name people).
       await this.audit.record(m, caseEntry(actor, c, 'case.closed', { outcome: input.outcome, cohorts: c.cohorts, withReason: reason !== null }));
@@ -342,7 +342,7 @@ export class CaseWorkService {
    * case work); the scope goes back to the actor's before the log entries.
    */
   private async handOverIn(m: EntityManager, actor: OutreachActor, c: CaseRow, to: string, reason: string | null): Promise<ClosedCase> {
-    const closed = await this.cases.close(m, c.id, 'MOVED_AWAY', reason, to);
+    const closed = await this.cases.close(m, c.id, 'MOVED_AWAY', reason, to, this.clock.now());
     await this.cases.event(m, c, actor.userId, 'CLOSED', { outcome: 'MOVED_AWAY', toMunicipality: to });
     await applyScope(m, handOverScope(actor));
     const received = await this.cases.receive(m, c, to, actor.userId);
@@ -363,7 +363,7 @@ export class CaseWorkService {
     await applyScope(m, handOverScope(actor));
     const others = await this.cases.openCasesOf(m, c.pseudonym, c.id);
     for (const other of others) {
-      await this.cases.closeUnassigned(m, other.id, 'OPTED_OUT');
+      await this.cases.closeOther(m, other.id, 'OPTED_OUT', this.clock.now());
       await this.cases.event(m, other, actor.userId, 'CLOSED', { outcome: 'OPTED_OUT', optOutId: optOut.id, fromMunicipality: c.municipality });
     }
     await applyScope(m, outreachScope(actor));

@@ -204,13 +204,14 @@ export class CasesRepository {
     return rows[0];
   }
 
-  async close(m: EntityManager, id: number, outcome: Outcome, note: string | null, handedOverTo: string | null): Promise<CaseRow> {
+  /** `at` is the service clock's now: the identification run's cool-off counts days from it. */
+  async close(m: EntityManager, id: number, outcome: Outcome, note: string | null, handedOverTo: string | null, at: Date): Promise<CaseRow> {
     const rows = await rowsOf<CaseRow>(
       m,
-      `UPDATE cases c SET status = 'CLOSED', outcome = $2, outcome_note = $3, handed_over_to = $4, closed_at = now(),
+      `UPDATE cases c SET status = 'CLOSED', outcome = $2, outcome_note = $3, handed_over_to = $4, closed_at = $5,
               next_attempt_on = NULL, updated_at = now(), version = c.version + 1
        WHERE c.id = $1 RETURNING ${CASE_COLUMNS}`,
-      [id, outcome, note, handedOverTo],
+      [id, outcome, note, handedOverTo, at],
     );
     return rows[0];
   }
@@ -414,11 +415,11 @@ export class CasesRepository {
     );
   }
 
-  async closeUnassigned(m: EntityManager, id: number, outcome: Outcome): Promise<void> {
-    // A NEW case has no holder; the CHECK on cases wants one for every non-NEW status except CLOSED.
+  /** Closes a case its holder is not closing (an opt-out recorded elsewhere); a NEW case may close so too. */
+  async closeOther(m: EntityManager, id: number, outcome: Outcome, at: Date): Promise<void> {
     await m.query(
-      `UPDATE cases c SET status = 'CLOSED', outcome = $2, closed_at = now(), next_attempt_on = NULL, updated_at = now(), version = c.version + 1 WHERE c.id = $1`,
-      [id, outcome],
+      `UPDATE cases c SET status = 'CLOSED', outcome = $2, closed_at = $3, next_attempt_on = NULL, updated_at = now(), version = c.version + 1 WHERE c.id = $1`,
+      [id, outcome, at],
     );
   }
 
