@@ -7,6 +7,7 @@ import { registerDbCommands } from './commands/db.commands';
 import { registerExtractsCommands } from './commands/extracts.commands';
 import { registerHealthCommand } from './commands/health.command';
 import { registerLawfulBasisCommands } from './commands/lawful-basis.commands';
+import { registerOutreachCommands } from './commands/outreach.commands';
 import { registerIdentifyCommand } from './commands/identify.command';
 import { registerPseudonymiseCommand } from './commands/pseudonymise.command';
 import { registerSynthCommand } from './commands/synth.command';
@@ -31,5 +32,6 @@ export function buildProgram(io: CliIo): Command {
   registerCriteriaCommands(program, io);
   registerIdentifyCommand(program, io);
   registerCasesCommands(program, io);
+  registerOutreachCommands(program, io);
   return program;
 }
