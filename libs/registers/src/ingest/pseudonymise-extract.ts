@@ -17,7 +17,7 @@ import { ExtractManifest } from '../validation/manifest';
  */
 export async function readPseudonymKeyFile(path: string, keyId: string): Promise<Buffer> {
   const bytes = await readFile(path);
-  let parsed: unknown = null;
+  let parsed: unknown;
   try {
     parsed = JSON.parse(bytes.toString('utf8'));
   } catch {
