@@ -42,6 +42,73 @@ describe('the pages in a browser', () => {
     expect(await seriousViolations(p)).toEqual([]);
   }
 
+  describe("a coordinator's change", () => {
+    beforeAll(async () => {
+      await signIn(page, 'coordinator-vilnius');
+    });
+
+    it('lists the criteria, in Lithuanian by default', async () => {
+      await visit('/');
+      expect(new URL(page.url()).pathname).toBe('/criteria');
+      expect((await text('h1')).trim()).toBe('Atrankos kriterijai');
+      expect(await page.locator('table.grid tbody th a').allTextContents()).toEqual(expect.arrayContaining(['neet-youth', 'recent-release']));
+      await screenshot(page, 'coordinator-criteria');
+    });
+
+    it('copies neet-youth for the municipality and shows a bad age beside its field', async () => {
+      await visit('/criteria/neet-youth');
+      await page.fill('#newId', 'neet-youth-lt57');
+      await Promise.all([page.waitForURL(/\/criteria\/neet-youth-lt57\/edit$/), page.click('form[action$="/copy"] button')]);
+      await expectAccessible(page);
+      expect(await page.inputValue('#ageMin')).toBe('16');
+      expect(await page.inputValue('#ageMax')).toBe('26');
+      await page.fill('#ageMax', 'twenty-nine');
+      await Promise.all([page.waitForLoadState('load'), page.click('main form button[type=submit]')]);
+      await expectAccessible(page);
+      expect(await page.getAttribute('#ageMax', 'aria-invalid')).toBe('true');
+      expect((await text('#ageMax-error')).length).toBeGreaterThan(0);
+      expect(await page.locator('#ageMin-error').count()).toBe(0);
+      await screenshot(page, 'coordinator-editor-error');
+    });
+
+    it('saves ages 16-29 and previews the funnel step by step', async () => {
+      await page.fill('#ageMax', '29');
+      await Promise.all([page.waitForURL(/\/criteria\/neet-youth-lt57\/preview/), page.click('main form button[type=submit]')]);
+      await page.goto('/criteria/neet-youth-lt57/preview?asOf=2026-10-01');
+      await expectAccessible(page);
+      const steps = await page.locator('#funnel tbody tr').count();
+      expect(steps).toBeGreaterThan(3);
+      expect(await page.locator('svg.chart rect').count()).toBe(steps);
+      const draft = await stack.db.query<{ definition: { conditions: Array<{ kind: string; min?: number; max?: number }> } }>(
+        `SELECT definition FROM criterion_version WHERE criterion_id = 'neet-youth-lt57' AND status = 'DRAFT'`,
+      );
+      expect(draft[0].definition.conditions.find((c) => c.kind === 'age')).toEqual({ kind: 'age', min: 16, max: 29 });
+      await screenshot(page, 'coordinator-preview');
+    });
+
+    it('activates the copy under the lawful basis and starts a run that completes', async () => {
+      await page.selectOption('#lawfulBasisId', stack.lawfulBasisId);
+      await Promise.all([page.waitForURL(/\/criteria\/neet-youth-lt57\?activated=1/), page.click('form[action$="/activate"] button')]);
+      await expectAccessible(page);
+      expect(await text('p.notice')).toContain('1');
+      await visit('/runs');
+      await page.fill('#asOf', '2026-10-01');
+      await Promise.all([page.waitForURL(/\/runs\?started=2026-10-01/), page.click('main form button[type=submit]')]);
+      await expectAccessible(page);
+      let status = '';
+      for (let i = 0; i < 60 && status !== 'COMPLETED'; i++) {
+        await page.waitForTimeout(500);
+        await page.goto('/runs');
+        status = ((await page.locator('#runs tbody tr td:nth-child(3)').first().textContent()) ?? '').trim();
+      }
+      expect(status).toBe('COMPLETED');
+      await expectAccessible(page);
+      await screenshot(page, 'coordinator-runs');
+      const cases = await stack.db.query<{ n: string }>(`SELECT count(*) AS n FROM cases WHERE municipality = 'LT-57'`);
+      expect(Number(cases[0].n)).toBeGreaterThan(0);
+    });
+  });
+
   describe("an auditor's review", () => {
     beforeAll(async () => {
       await signIn(page, 'auditor');

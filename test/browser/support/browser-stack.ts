@@ -4,7 +4,9 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { UsersService } from '@tiltas/access';
 import { systemActor } from '@tiltas/audit';
 import { LawfulBasisService } from '@tiltas/lawful-bases';
+import { CriteriaService } from '@tiltas/identification';
 import { IngestService } from '@tiltas/registers';
+import { STANDARD_CRITERION_IDS } from '@tiltas/targeting';
 import { generateNation, personalCodeOf } from '@tiltas/synth';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -62,6 +64,10 @@ export async function startStack(): Promise<BrowserStack> {
   const basis = JSON.parse(await readFile(join(nationDir, 'lawful-basis.json'), 'utf8')) as { id: string };
   await worker.get(LawfulBasisService).add(undefined, basis, actor);
   await worker.get(IngestService).loadDirectory(nationDir, actor);
+  // The national cohorts live, as the demo has them, so a municipality's copy has a national original.
+  const criteria = worker.get(CriteriaService);
+  await criteria.seedStandard();
+  for (const id of STANDARD_CRITERION_IDS) await criteria.activate(id, summary.lawfulBasisId, actor);
   const users = api.get(UsersService);
   for (const u of USERS) await users.addUser({ username: u.username, role: u.role, municipality: u.municipality, password: PASSWORD, language: u.language ?? 'lt' });
 
