@@ -108,7 +108,6 @@ export class CaseWorkService {
     return this.db.transaction(outreachScope(actor), async (m) => {
       const c = await this.cases.claimNext(m, municipality, actor.userId);
       if (!c) throw DomainError.conflict(`no unassigned case left to claim in ${municipality}`, { municipality });
-      await this.cases.event(m, c, actor.userId, 'CLAIMED', { to: actor.userId });
       await this.audit.record(m, caseEntry(actor, c, 'case.claimed', { to: actor.userId, priority: c.priority }));
       return caseChange(c);
     });

@@ -137,15 +137,23 @@ export class CasesRepository {
    * claimers never block each other and never get the same case.
    */
   async claimNext(m: EntityManager, municipality: string, userId: string): Promise<CaseRow | null> {
+    // The claim and its case event in one statement: claim-next is the hot path, one round trip less.
     const rows = await rowsOf<CaseRow>(
       m,
       `WITH next AS (
          SELECT c.id FROM cases c WHERE c.municipality = $1 AND c.status = 'NEW'
          ORDER BY ${URGENCY_ORDER} LIMIT 1 FOR UPDATE SKIP LOCKED
+       ),
+       claimed AS (
+         UPDATE cases c SET status = 'ASSIGNED', assigned_to = $2, assigned_at = now(), updated_at = now(), version = c.version + 1
+         FROM next WHERE c.id = next.id
+         RETURNING ${CASE_COLUMNS}
+       ),
+       event AS (
+         INSERT INTO case_event (case_id, municipality, actor, kind, details)
+         SELECT id, municipality, $2, 'CLAIMED', jsonb_build_object('to', $2::text) FROM claimed
        )
-       UPDATE cases c SET status = 'ASSIGNED', assigned_to = $2, assigned_at = now(), updated_at = now(), version = c.version + 1
-       FROM next WHERE c.id = next.id
-       RETURNING ${CASE_COLUMNS}`,
+       SELECT * FROM claimed`,
       [municipality, userId],
     );
     return rows[0] ?? null;
