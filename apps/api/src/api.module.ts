@@ -12,6 +12,7 @@ import { AuthHttpModule } from './auth/auth-http.module';
 import { ExtractsHttpModule } from './extracts/extracts-http.module';
 import { CriteriaHttpModule } from './criteria/criteria-http.module';
 import { LawfulBasesHttpModule } from './lawful-bases/lawful-bases-http.module';
+import { LettersHttpModule } from './letters/letters-http.module';
 import { PagesModule } from './pages/pages.module';
 import { OutreachHttpModule } from './outreach/outreach-http.module';
 import { DomainErrorFilter } from './platform/domain-error.filter';
@@ -49,6 +50,7 @@ export class ApiModule {
         AuditHttpModule,
         CriteriaHttpModule,
         RunsHttpModule,
+        LettersHttpModule,
         OutreachHttpModule,
         PagesModule,
         ExtractsHttpModule,

@@ -94,7 +94,11 @@ export class LettersRepository {
   }
 
   async deleteTemplate(m: EntityManager, municipality: string, kind: MessageKind, language: LetterLanguage): Promise<boolean> {
-    const rows: unknown[] = await m.query(`DELETE FROM message_template WHERE municipality = $1 AND kind = $2 AND language = $3 RETURNING 1`, [municipality, kind, language]);
+    // Through a CTE: TypeORM answers a bare DELETE … RETURNING with [rows, count], a SELECT with rows.
+    const rows: unknown[] = await m.query(
+      `WITH gone AS (DELETE FROM message_template WHERE municipality = $1 AND kind = $2 AND language = $3 RETURNING 1) SELECT * FROM gone`,
+      [municipality, kind, language],
+    );
     return rows.length > 0;
   }
 
@@ -171,12 +175,14 @@ export class LettersRepository {
   /** Counts a failed try; `final` gives up (FAILED), otherwise the message stays PENDING for the retry. */
   async markTryFailed(m: EntityManager, id: string, reason: string, final: boolean, at: Date, counted: boolean): Promise<MessageRow | null> {
     const rows: MessageRow[] = await m.query(
-      `UPDATE outgoing_message
-          SET attempts = attempts + $5::int, last_error = $2,
-              status = CASE WHEN $3 THEN 'FAILED' ELSE status END,
-              failed_at = CASE WHEN $3 THEN $4::timestamptz ELSE failed_at END
-        WHERE id = $1 AND status = 'PENDING'
-        RETURNING ${MESSAGE_COLUMNS}`,
+      `WITH changed AS (
+         UPDATE outgoing_message
+            SET attempts = attempts + $5::int, last_error = $2,
+                status = CASE WHEN $3 THEN 'FAILED' ELSE status END,
+                failed_at = CASE WHEN $3 THEN $4::timestamptz ELSE failed_at END
+          WHERE id = $1 AND status = 'PENDING'
+          RETURNING *)
+       SELECT ${MESSAGE_COLUMNS} FROM changed`,
       [id, reason, final, at, counted ? 1 : 0],
     );
     return rows[0] ?? null;
