@@ -54,3 +54,13 @@ export async function tryAdvisoryXactLock(manager: EntityManager, key: string): 
 export async function advisoryXactLock(manager: EntityManager, key: string): Promise<void> {
   await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [key]);
 }
+
+/**
+ * Settings for the few large set-based queries (identification, preview): hash whole registers in memory
+ * rather than in batches on disk (the server default work_mem is 4 MB), and skip JIT, whose compile time on
+ * these plans costs more than it saves. SET LOCAL: they end with the transaction.
+ */
+export async function useAnalyticalSettings(manager: EntityManager): Promise<void> {
+  await manager.query(`SET LOCAL work_mem = '256MB'`);
+  await manager.query(`SET LOCAL jit = off`);
+}

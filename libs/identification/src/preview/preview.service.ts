@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, ErrorCode, isIsoDate } from '@tiltas/common';
-import { DatabaseService } from '@tiltas/database';
+import { DatabaseService, useAnalyticalSettings } from '@tiltas/database';
 import { bindParams, compileCriterion, compileFunnel, parseCriterion, readFunnel, type CriterionDefinition } from '@tiltas/targeting';
 import { CriteriaService } from '../criteria/criteria.service';
 import { IdentificationActor, scopeOf, seesSmallCounts } from '../identification-actor';
@@ -112,8 +112,14 @@ export class PreviewService {
     }
     const funnel = compileFunnel(definition);
     const [found, funnelRows] = await Promise.all([
-      this.db.transaction(scope, (m) => m.query(foundSql, foundParams) as Promise<Array<{ municipality: string; found: string; adds: string; drops: string }>>),
-      this.db.transaction(scope, (m) => m.query(funnel.sql, bindParams(funnel, binding)) as Promise<Array<Record<string, unknown>>>),
+      this.db.transaction(scope, async (m) => {
+        await useAnalyticalSettings(m);
+        return (await m.query(foundSql, foundParams)) as Array<{ municipality: string; found: string; adds: string; drops: string }>;
+      }),
+      this.db.transaction(scope, async (m) => {
+        await useAnalyticalSettings(m);
+        return (await m.query(funnel.sql, bindParams(funnel, binding))) as Array<Record<string, unknown>>;
+      }),
     ]);
     const byMunicipality = found.map((r) => ({ municipality: r.municipality, found: Number(r.found), adds: Number(r.adds), drops: Number(r.drops) }));
     const sum = (key: 'found' | 'adds' | 'drops') => byMunicipality.reduce((n, r) => n + r[key], 0);

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditService, type AuditEntryInput } from '@tiltas/audit';
 import { DomainError, ErrorCode, isIsoDate } from '@tiltas/common';
 import { APP_CONFIG, AppConfig } from '@tiltas/config';
-import { DatabaseService, advisoryXactLock } from '@tiltas/database';
+import { DatabaseService, advisoryXactLock, useAnalyticalSettings } from '@tiltas/database';
 import { LawfulBasisService } from '@tiltas/lawful-bases';
 import { bindParams, parseCriterion, registersRead } from '@tiltas/targeting';
 import type { EntityManager } from 'typeorm';
@@ -62,6 +62,7 @@ export class IdentificationService {
     const outcome = await this.db.transaction(scopeOf(request.actor), async (m) => {
       // Blocking, not try: a second run started at the same moment waits, then finds this one COMPLETED.
       await advisoryXactLock(m, IDENTIFICATION_LOCK);
+      await useAnalyticalSettings(m);
       const criteria = await this.criteriaFor(m, request.criteria);
       const extracts = await this.runs.activeExtracts(m);
       const planned = planRun(request.asOf, criteria, extracts);
