@@ -53,7 +53,7 @@ export class InvitationLetterService {
         subject: c.pseudonym,
         objectType: 'case',
         objectId: String(caseId),
-        purpose: 'invitation letter',
+        purpose: 'outreach',
         details: { caseId, language },
       });
       return { caseId, language, html: letter.html! };

@@ -104,7 +104,7 @@ export class LetterTemplatesService {
         municipality,
         action: 'letter_template.saved',
         objectType: 'message_template',
-        objectId: `${municipality}/${kind}/${language}`,
+        objectId: `${municipality}:${kind}:${language}`,
         details: { kind, language, version: row.version },
       });
       return { kind, language, subject: row.subject, body: row.body, source: 'MUNICIPALITY', version: row.version, updatedAt: row.updatedAt };
@@ -123,7 +123,7 @@ export class LetterTemplatesService {
         municipality,
         action: 'letter_template.reset',
         objectType: 'message_template',
-        objectId: `${municipality}/${kind}/${language}`,
+        objectId: `${municipality}:${kind}:${language}`,
         details: { kind, language },
       });
     });
