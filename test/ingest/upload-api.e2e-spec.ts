@@ -1,0 +1,113 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
+import { ApiTokensService, UsersService } from '@tiltas/access';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import request from 'supertest';
+import { ApiModule } from '../../apps/api/src/api.module';
+import { configureApp } from '../../apps/api/src/configure-app';
+import { WorkerModule } from '../../apps/worker/src/worker.module';
+import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { csvOf, freshDir, lawfulBasisInsert, POPULATION_HEADER, populationRows, writeDelivery } from './ingest-fixtures';
+
+jest.setTimeout(60_000);
+
+describe('uploading an extract through the api', () => {
+  let db: TestDatabase;
+  let api: NestExpressApplication;
+  let worker: INestApplicationContext;
+  let adminToken: string;
+  let workerToken: string;
+  let storageDir: string;
+
+  beforeAll(async () => {
+    storageDir = await freshDir('uploads');
+    db = await createTestDatabase({ STORAGE_DIR: storageDir });
+    const basis = lawfulBasisInsert({ id: 'LB-TEST', registers: ['population', 'employment'] });
+    await db.query(basis.sql, basis.params);
+    const moduleRef = await Test.createTestingModule({ imports: [ApiModule.forRoot({ config: db.config })] }).compile();
+    api = moduleRef.createNestApplication<NestExpressApplication>({ logger: false });
+    configureApp(api, { logLevel: 'silent' });
+    await api.init();
+    worker = await NestFactory.createApplicationContext(WorkerModule.forRoot({ config: db.config, schedules: false }), { logger: false });
+    const users = api.get(UsersService);
+    await users.addUser({ username: 'admin1', role: 'ADMIN', municipality: null, password: 'a-long-test-password' });
+    await users.addUser({ username: 'worker1', role: 'WORKER', municipality: 'LT-13', password: 'a-long-test-password' });
+    adminToken = (await api.get(ApiTokensService).create({ username: 'admin1' })).token;
+    workerToken = (await api.get(ApiTokensService).create({ username: 'worker1' })).token;
+  });
+
+  afterAll(async () => {
+    await worker?.close();
+    await api?.close();
+    await db?.drop();
+  });
+
+  function upload(dir: string, name: string, token = adminToken): request.Test {
+    return request(api.getHttpServer())
+      .post('/api/extracts/uploads')
+      .set('Authorization', `Bearer ${token}`)
+      .attach('manifest', join(dir, `${name}.manifest.json`))
+      .attach('csv', join(dir, `${name}.csv`));
+  }
+
+  async function poll(id: string): Promise<request.Response> {
+    let res: request.Response | undefined;
+    for (let i = 0; i < 300; i++) {
+      res = await request(api.getHttpServer()).get(`/api/extracts/uploads/${id}`).set('Authorization', `Bearer ${adminToken}`).expect(200);
+      if (res.body.status === 'DONE' || res.body.status === 'FAILED') return res;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`upload ${id} did not finish: ${JSON.stringify(res?.body)}`);
+  }
+
+  it('stores the upload, has the worker ingest it, and reports the outcome to a poller', async () => {
+    const dir = await writeDelivery(await freshDir('up'), 'population', csvOf(POPULATION_HEADER, populationRows(0, 150)));
+    const queued = await upload(dir, 'population').expect(201);
+    expect(queued.body).toMatchObject({ register: 'population', status: 'QUEUED' });
+    const done = await poll(queued.body.id);
+    expect(done.body).toMatchObject({ status: 'DONE', outcome: { status: 'ACCEPTED', rows: 150, quarantined: 0 } });
+    const rows = await db.query<{ n: string }>(`SELECT count(*) AS n FROM reg_population p JOIN extract e ON e.id = p.extract_id AND e.status = 'ACTIVE'`);
+    expect(rows[0].n).toBe('150');
+    expect(await readdir(join(storageDir, queued.body.id))).toEqual(['population.csv', 'population.manifest.json']);
+
+    const list = await request(api.getHttpServer()).get('/api/extracts?register=population').set('Authorization', `Bearer ${adminToken}`).expect(200);
+    expect(list.body).toEqual([expect.objectContaining({ register: 'population', status: 'ACTIVE', rows: 150, source: 'upload' })]);
+  });
+
+  it('reports a rejection with its reason and leaves the active rows as they were', async () => {
+    const rows = populationRows(500, 600);
+    for (const i of [1, 2]) rows[i] = rows[i].replace(',F,', ',W,');
+    const dir = await writeDelivery(await freshDir('bad'), 'population', csvOf(POPULATION_HEADER, rows), { asOf: '2026-11-01' });
+    const queued = await upload(dir, 'population').expect(201);
+    const done = await poll(queued.body.id);
+    expect(done.body.outcome).toMatchObject({ status: 'REJECTED', rows: 100, quarantined: 2, reason: expect.stringContaining('2 of 100 rows quarantined') });
+    const visible = await db.query<{ n: string }>(`SELECT count(*) AS n FROM reg_population p JOIN extract e ON e.id = p.extract_id AND e.status = 'ACTIVE'`);
+    expect(visible[0].n).toBe('150');
+  });
+
+  it('lists the quarantine of the active extract', async () => {
+    const rows = populationRows(1000, 1200);
+    rows[9] = rows[9].replace('2000-01-', '2023-02-29x');
+    const dir = await writeDelivery(await freshDir('q'), 'population', csvOf(POPULATION_HEADER, rows), { asOf: '2026-12-01' });
+    const done = await poll((await upload(dir, 'population').expect(201)).body.id);
+    expect(done.body.outcome).toMatchObject({ status: 'ACCEPTED', quarantined: 1 });
+    const q = await request(api.getHttpServer()).get('/api/extracts/population/quarantine').set('Authorization', `Bearer ${adminToken}`).expect(200);
+    expect(q.body.extract).toMatchObject({ asOf: '2026-12-01', status: 'ACTIVE' });
+    expect(q.body.entries).toEqual([{ line: 11, column: 'birth_date', reason: expect.stringContaining('malformed date') }]);
+  });
+
+  it('refuses an upload with a file missing, and anyone but an administrator', async () => {
+    const dir = await writeDelivery(await freshDir('half'), 'population', csvOf(POPULATION_HEADER, populationRows(0, 2)));
+    const half = await request(api.getHttpServer())
+      .post('/api/extracts/uploads')
+      .set('Authorization', `Bearer ${adminToken}`)
+      .attach('manifest', join(dir, 'population.manifest.json'))
+      .expect(400);
+    expect(half.body.message).toContain('missing csv');
+    await upload(dir, 'population', workerToken).expect(403);
+    await request(api.getHttpServer()).get('/api/extracts').set('Authorization', `Bearer ${workerToken}`).expect(403);
+  });
+});
