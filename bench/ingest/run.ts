@@ -170,6 +170,7 @@ async function main(): Promise<void> {
   }
   process.stdout.write('\n');
 
+  line('peak RSS after validation alone', `${rss()} MB`);
   // Full accept, as the worker does it.
   const name = `tiltas_bench_ingest_${process.pid}`;
   await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -187,12 +188,12 @@ async function main(): Promise<void> {
     const lawfulBasis = JSON.parse(readFileSync(join(DIR, 'lawful-basis.json'), 'utf8')) as unknown;
     await app.get(LawfulBasisService).add(undefined, lawfulBasis, systemActor('bench'));
     const ingest = app.get(IngestService);
-    const accepted = {} as Record<string, { outcome: IngestOutcome; seconds: number }>;
+    const accepted = {} as Record<string, { outcome: IngestOutcome; seconds: number; peak: number }>;
     const allStart = process.hrtime.bigint();
     for (const pair of await findExtractPairs(DIR)) {
       const start = process.hrtime.bigint();
       const outcome = await ingest.ingest({ ...pair, source: 'cli', actor: systemActor('bench') });
-      accepted[pair.name] = { outcome, seconds: seconds(start) };
+      accepted[pair.name] = { outcome, seconds: seconds(start), peak: rss() };
     }
     const all = seconds(allStart);
     for (const r of REGISTER_CODES) {
@@ -200,7 +201,7 @@ async function main(): Promise<void> {
       const ratio = a.seconds / rawTotal(r);
       line(
         `Tiltas full accept ${r}`,
-        `${a.seconds.toFixed(2)} s  ${a.outcome.status} rows=${a.outcome.rows} quarantined=${a.outcome.quarantined}  ${ratio.toFixed(2)}× raw${r === 'population' ? ' (target ≤ 1.6×)' : ''}`,
+        `${a.seconds.toFixed(2)} s  ${a.outcome.status} rows=${a.outcome.rows} quarantined=${a.outcome.quarantined}  ${ratio.toFixed(2)}× raw${r === 'population' ? ' (target ≤ 1.6×)' : ''}  peak RSS so far ${a.peak} MB`,
       );
     }
     line('Tiltas full accept, all registers', `${all.toFixed(2)} s  ${(all / rawAll).toFixed(2)}× raw (target ≤ 1.8×)`);

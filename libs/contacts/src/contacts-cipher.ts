@@ -1,5 +1,5 @@
 import { DomainError } from '@tiltas/common';
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, KeyObject, randomBytes } from 'node:crypto';
 
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
@@ -12,19 +12,30 @@ const TAG_BYTES = 16;
  * and the key can be rotated.
  */
 export class ContactsCipher {
+  private readonly key: KeyObject;
+
   constructor(
-    private readonly key: Buffer,
+    key: Buffer,
     readonly keyId: string,
   ) {
     if (key.length !== 32) throw new Error('the contacts key must be 32 bytes (AES-256)');
+    // A KeyObject spares every row the import of the raw key.
+    this.key = createSecretKey(key);
   }
 
   seal(pseudonym: string, plaintext: string): Buffer {
-    const nonce = randomBytes(NONCE_BYTES);
+    return Buffer.from(this.sealHex(pseudonym, plaintext, randomBytes(NONCE_BYTES)), 'hex');
+  }
+
+  /**
+   * The sealed row as hex, for bulk loading (COPY takes bytea as hex): no intermediate buffers. `nonce`
+   * must be 12 fresh random bytes; a loader takes them from one randomBytes call per batch.
+   */
+  sealHex(pseudonym: string, plaintext: string, nonce: Buffer): string {
     const cipher = createCipheriv('aes-256-gcm', this.key, nonce);
     cipher.setAAD(Buffer.from(pseudonym, 'latin1'));
-    const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return Buffer.concat([nonce, cipher.getAuthTag(), body]);
+    const body = cipher.update(plaintext, 'utf8', 'hex') + cipher.final('hex');
+    return nonce.toString('hex') + cipher.getAuthTag().toString('hex') + body;
   }
 
   /** Throws DomainError(CONFLICT) when the row was sealed under another key id or was tampered with. */

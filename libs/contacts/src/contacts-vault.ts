@@ -30,10 +30,10 @@ export class ContactsVault {
     return this.cipher.seal(pseudonym, JSON.stringify(record));
   }
 
-  /** A sealer for bulk loading: the same cipher without the per-call lookups. */
-  sealer(): (pseudonym: string, json: string) => Buffer {
+  /** A sealer for bulk loading: the sealed row as hex, with a nonce the caller draws (see ContactsCipher.sealHex). */
+  sealer(): (pseudonym: string, json: string, nonce: Buffer) => string {
     const cipher = this.cipher;
-    return (pseudonym, json) => cipher.seal(pseudonym, json);
+    return (pseudonym, json, nonce) => cipher.sealHex(pseudonym, json, nonce);
   }
 
   /**

@@ -1,8 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { escapeCopyText } from '../parsing/copy-text';
 import { RegisterDeclaration } from '../register-declarations';
 import { ValidRow } from '../validation/row-validator';
 
-export type Sealer = (pseudonym: string, json: string) => Buffer;
+export type Sealer = (pseudonym: string, json: string, nonce: Buffer) => string;
 
 /**
  * COPY text lines for `reg_contacts`: `extract_id, line, pseudonym, key_id, sealed`. The row's other
@@ -14,18 +15,19 @@ export function createContactsCopyFormatter(declaration: RegisterDeclaration, ex
   const others = declaration.columns.map((c, i) => ({ name: c.name, i })).filter((c) => c.i !== pseudonymIndex);
   const prefix = `${extractId}\t`;
   const key = escapeCopyText(keyId);
-  const line = (row: ValidRow): string => {
+  const line = (row: ValidRow, nonce: Buffer): string => {
     const pseudonym = row.values[pseudonymIndex] as string;
     const record: Record<string, unknown> = {};
     for (const { name, i } of others) record[name] = row.values[i];
-    const sealed = seal(pseudonym, JSON.stringify(record));
-    return `${prefix}${row.line}\t\\\\x${pseudonym}\t${key}\t\\\\x${sealed.toString('hex')}`;
+    return `${prefix}${row.line}\t\\\\x${pseudonym}\t${key}\t\\\\x${seal(pseudonym, JSON.stringify(record), nonce)}`;
   };
   return {
     columns: ['extract_id', 'line', 'pseudonym', 'key_id', 'sealed'] as const,
     chunk(rows: readonly ValidRow[]): string {
+      // One draw of fresh random nonces per batch instead of one system call per row.
+      const nonces = randomBytes(12 * rows.length);
       let out = '';
-      for (let i = 0; i < rows.length; i++) out += `${line(rows[i])}\n`;
+      for (let i = 0; i < rows.length; i++) out += `${line(rows[i], nonces.subarray(12 * i, 12 * i + 12))}\n`;
       return out;
     },
   };
