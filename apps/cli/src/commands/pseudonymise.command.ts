@@ -1,6 +1,6 @@
 import { pseudonymiseExtract, readPseudonymKeyFile } from '@tiltas/registers';
 import { Command } from 'commander';
-import { CliExit, CliIo } from '../cli-context';
+import { CliIo } from '../cli-context';
 
 interface PseudonymiseOptions {
   register: string;
@@ -14,7 +14,8 @@ interface PseudonymiseOptions {
 
 /**
  * For register holders, offline (no database): raw CSV with `national_id` → `<R>.csv` + manifest. Invalid
- * personal codes are listed on stderr by line (never the code itself) and left out.
+ * personal codes are listed on stderr by line (never the code itself) and left out; the delivery written
+ * is complete without them, so the command still succeeds (exit 0). A file it cannot read fails (exit 1).
  */
 export function registerPseudonymiseCommand(program: Command, io: CliIo): void {
   program
@@ -44,6 +45,5 @@ export function registerPseudonymiseCommand(program: Command, io: CliIo): void {
       for (const bad of result.invalid) io.err(`line ${bad.line}: invalid personal code: ${bad.reason}`);
       io.out(`${result.manifest.register} ${result.manifest.asOf} rows=${result.manifest.rows} invalid=${result.invalid.length} sha256=${result.manifest.sha256}`);
       io.out(`wrote ${result.csvPath} and ${result.manifestPath}`);
-      if (result.invalid.length > 0) throw new CliExit(1);
     });
 }
