@@ -4,6 +4,7 @@ import { CreateRegisterTables1764000000100 } from './1764000000100-CreateRegiste
 import { CreateJobRuns1764000000200 } from './1764000000200-CreateJobRuns';
 import { CreateLawfulBases1764000001000 } from './1764000001000-CreateLawfulBases';
 import { CreateAuditLog1764000001100 } from './1764000001100-CreateAuditLog';
+import { SealAuditChain1764000001200 } from './1764000001200-SealAuditChain';
 import { CreateUsers1764000002000 } from './1764000002000-CreateUsers';
 import { CreateCases1764000003000 } from './1764000003000-CreateCases';
 import { CreateCriteriaAndRuns1764000005000 } from './1764000005000-CreateCriteriaAndRuns';
@@ -18,6 +19,7 @@ export const MIGRATIONS: Array<new () => MigrationInterface> = [
   CreateJobRuns1764000000200,
   CreateLawfulBases1764000001000,
   CreateAuditLog1764000001100,
+  SealAuditChain1764000001200,
   CreateUsers1764000002000,
   CreateCases1764000003000,
   CreateExtractIngest1764000004000,

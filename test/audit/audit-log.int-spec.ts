@@ -46,7 +46,7 @@ describe('the audit log', () => {
     await db?.drop();
   });
 
-  async function record(...entries: AuditEntryInput[]): Promise<Array<{ seq: string; hash: string }>> {
+  async function record(...entries: AuditEntryInput[]): Promise<Array<{ seq: string }>> {
     return database.transaction(SYSTEM_SCOPE('test'), async (m) => {
       const out = [];
       for (const e of entries) out.push(await audit.record(m, e));
@@ -69,39 +69,121 @@ describe('the audit log', () => {
     await db.query(`SET session_replication_role = replica; ${sql}`);
   }
 
+  /** A transaction that records an entry and stays open until the test ends it. */
+  async function heldOpen(e: AuditEntryInput): Promise<{ seq: number; end: (outcome: 'commit' | 'rollback') => Promise<void> }> {
+    let release!: (outcome: 'commit' | 'rollback') => void;
+    const decided = new Promise<'commit' | 'rollback'>((resolve) => (release = resolve));
+    let recorded!: (seq: number) => void;
+    const seq = new Promise<number>((resolve) => (recorded = resolve));
+    const done = database
+      .transaction(SYSTEM_SCOPE('test'), async (m) => {
+        recorded(Number((await audit.record(m, e)).seq));
+        if ((await decided) === 'rollback') throw new Error('rolled back on purpose');
+      })
+      .catch((err: Error) => {
+        if (err.message !== 'rolled back on purpose') throw err;
+      });
+    return {
+      seq: await seq,
+      end: async (outcome) => {
+        release(outcome);
+        await done;
+      },
+    };
+  }
+
+  async function link(seq: number): Promise<{ kind: string } | undefined> {
+    return (await db.query<{ kind: string }>('SELECT kind FROM audit_chain WHERE seq = $1', [seq]))[0];
+  }
+
   async function rows(): Promise<Array<Record<string, unknown>>> {
     const page = await audit.search({}, { limit: 500 });
     return page.entries.slice().reverse() as unknown as Array<Record<string, unknown>>;
   }
 
-  describe('appending', () => {
-    it('chains each entry from the one before with the documented hash, starting from 64 zeros', async () => {
+  describe('appending and sealing', () => {
+    it('chains each entry from the one before with the documented hash, starting from 64 zeros, once sealed', async () => {
       const written = await record(entry(), entry({ action: 'contact.revealed', subject: PERSON, details: { channel: 'PHONE', attempts: [1, 2], nested: { ok: true, none: null } } }));
       expect(written.map((w) => w.seq)).toEqual(['1', '2']);
+      const unsealed = await rows();
+      expect(unsealed.map((e) => [e.seq, e.prevHash, e.hash])).toEqual([[1, null, null], [2, null, null]]);
+      expect(await audit.seal()).toMatchObject({ sealed: 2, gaps: 0, head: { seq: 2 }, waitingAt: null });
       const [first, second] = await rows();
       expect(first.prevHash).toBe(GENESIS_HASH);
       expect(second.prevHash).toBe(first.hash);
-      expect(first.hash).toBe(written[0].hash);
+      expect(await audit.head()).toEqual({ seq: 2, hash: second.hash });
       expect(referenceHash(first)).toBe(first.hash);
       expect(referenceHash(second)).toBe(second.hash);
       expect(second.details).toEqual({ channel: 'PHONE', attempts: [1, 2], nested: { ok: true, none: null } });
       expect(Date.parse(second.at as string)).toBeGreaterThanOrEqual(Date.parse(first.at as string));
+      expect(await audit.seal()).toMatchObject({ sealed: 0, gaps: 0, head: { seq: 2 } });
       expect((await audit.verify()).ok).toBe(true);
     });
 
-    it('leaves no entry and no moved head behind when the recording transaction rolls back', async () => {
-      const before = await audit.head();
+    it('leaves no entry behind when the recording transaction rolls back, and seals its number as a gap', async () => {
+      const before = (await audit.seal()).head;
       await expect(
         database.transaction(SYSTEM_SCOPE('test'), async (m) => {
           await audit.record(m, entry({ action: 'case.closed' }));
           throw new Error('the action failed after its entry was written');
         }),
       ).rejects.toThrow('the action failed');
-      expect(await audit.head()).toEqual(before);
       expect((await audit.search({ action: 'case.closed' })).entries).toHaveLength(0);
+      expect(await audit.head()).toEqual(before);
       const [next] = await record(entry({ action: 'case.assigned' }));
-      expect(Number(next.seq)).toBe(before.seq + 1);
-      expect((await audit.verify()).ok).toBe(true);
+      expect(Number(next.seq)).toBe(before.seq + 2);
+      const sealed = await audit.seal({ waitMs: 5_000 });
+      expect(sealed).toMatchObject({ sealed: 1, gaps: 1, head: { seq: before.seq + 2 }, waitingAt: null });
+      expect(await link(before.seq + 1)).toEqual({ kind: 'gap' });
+      expect(await link(before.seq + 2)).toEqual({ kind: 'entry' });
+      expect(await audit.verify()).toMatchObject({ ok: true, gaps: 1, unsealed: 0 });
+    });
+
+    it('does not pass a number a running transaction holds, then seals it as an entry once that transaction commits', async () => {
+      const open = await heldOpen(entry({ action: 'case.claimed' }));
+      const later = await record(entry({ action: 'case.scheduled' }), entry({ action: 'case.scheduled' }));
+      expect(later.map((l) => Number(l.seq))).toEqual([open.seq + 1, open.seq + 2]);
+      for (let i = 0; i < 3; i++) {
+        expect(await audit.seal()).toMatchObject({ head: { seq: open.seq - 1 }, waitingAt: open.seq });
+      }
+      expect(await link(open.seq)).toBeUndefined();
+      expect(await audit.verify()).toMatchObject({ ok: true, unsealed: 2 });
+      await open.end('commit');
+      expect(await audit.seal()).toMatchObject({ sealed: 3, gaps: 0, head: { seq: open.seq + 2 }, waitingAt: null });
+      expect(await link(open.seq)).toEqual({ kind: 'entry' });
+      expect(await audit.verify()).toMatchObject({ ok: true, unsealed: 0 });
+    });
+
+    it('does not pass a number a running transaction holds, then seals it as a gap once that transaction rolls back', async () => {
+      const open = await heldOpen(entry({ action: 'case.claimed' }));
+      await record(entry({ action: 'case.scheduled' }));
+      for (let i = 0; i < 3; i++) {
+        expect(await audit.seal()).toMatchObject({ head: { seq: open.seq - 1 }, waitingAt: open.seq });
+      }
+      await open.end('rollback');
+      expect(await audit.seal({ waitMs: 5_000 })).toMatchObject({ gaps: 1, sealed: 1, head: { seq: open.seq + 1 }, waitingAt: null });
+      expect(await link(open.seq)).toEqual({ kind: 'gap' });
+      expect(await audit.verify()).toMatchObject({ ok: true, unsealed: 0 });
+    });
+
+    it('takes another number when the sealer declared its number lost in the instant before it locked it', async () => {
+      const head = (await audit.seal({ waitMs: 5_000 })).head;
+      // A number handed out without its lock, as in that instant: unlocked and not visible, so it is lost.
+      const [{ n }] = await db.query<{ n: string }>(`SELECT nextval('audit_log_seq')::text AS n`);
+      expect(Number(n)).toBe(head.seq + 1);
+      expect(await audit.seal()).toMatchObject({ gaps: 1, head: { seq: head.seq + 1 } });
+      // The writer that held it now locks it, finds the gap link, and takes the next number.
+      await db.query(`SELECT setval('audit_log_seq', $1)`, [head.seq]);
+      const [written] = await record(entry({ action: 'case.reopened' }));
+      expect(Number(written.seq)).toBe(head.seq + 2);
+      expect(await audit.seal()).toMatchObject({ sealed: 1, head: { seq: head.seq + 2 } });
+      expect(await audit.verify()).toMatchObject({ ok: true, unsealed: 0 });
+    });
+
+    it('refuses to record in a transaction that would not see the sealer\'s links', async () => {
+      await expect(
+        database.dataSource.transaction('REPEATABLE READ', (m) => audit.record(m, entry({ action: 'case.reopened' }))),
+      ).rejects.toThrow(/READ COMMITTED/);
     });
 
     it('refuses an entry outside a transaction, and one carrying contact details, naming each problem', async () => {
@@ -115,8 +197,12 @@ describe('the audit log', () => {
       await expect(refused.catch((e: Error) => e.message)).resolves.not.toContain(PERSON_CODE);
     });
 
-    it('keeps one unforked chain under eight concurrent writers', async () => {
-      const before = await audit.head();
+    it('keeps one unforked chain under eight concurrent writers and concurrent sealers', async () => {
+      const before = await audit.seal({ waitMs: 5_000 });
+      let writing = true;
+      const sealers = Array.from({ length: 3 }, async () => {
+        while (writing) await audit.seal();
+      });
       await Promise.all(
         Array.from({ length: 8 }, (_, w) =>
           (async () => {
@@ -124,10 +210,14 @@ describe('the audit log', () => {
           })(),
         ),
       );
-      const after = await audit.head();
-      expect(after.seq).toBe(before.seq + 120);
+      writing = false;
+      await Promise.all(sealers);
+      const after = await audit.seal({ waitMs: 5_000 });
+      expect(after.head.seq).toBe(before.head.seq + 120);
+      const links = await db.query<{ n: string; distinct_prev: string }>('SELECT count(*)::text AS n, count(DISTINCT prev_hash)::text AS distinct_prev FROM audit_chain');
+      expect(links[0]).toEqual({ n: String(after.head.seq), distinct_prev: String(after.head.seq) });
       const report = await audit.verify();
-      expect(report).toMatchObject({ ok: true, entries: after.seq, lastSeq: after.seq, lastHash: after.hash, firstBroken: null });
+      expect(report).toMatchObject({ ok: true, lastSeq: after.head.seq, lastHash: after.head.hash, firstBroken: null, unsealed: 0 });
     });
   });
 
@@ -137,6 +227,9 @@ describe('the audit log', () => {
       ['DELETE', 'DELETE FROM audit_log WHERE seq = 1'],
       ['TRUNCATE', 'TRUNCATE audit_log'],
       ['UPDATE of an anchor', `UPDATE audit_anchor SET hash = repeat('a', 64)`],
+      ['UPDATE of a link', `UPDATE audit_chain SET hash = repeat('a', 64) WHERE seq = 1`],
+      ['DELETE of a link', 'DELETE FROM audit_chain WHERE seq = 1'],
+      ['TRUNCATE of the chain', 'TRUNCATE audit_chain'],
     ])('refuses the application role a %s', async (_what, sql) => {
       await expect(asAppRole((c) => c.query(sql))).rejects.toThrow(/permission denied/);
     });
@@ -145,10 +238,20 @@ describe('the audit log', () => {
       await expect(db.query(`UPDATE audit_log SET actor = 'x' WHERE seq = 1`)).rejects.toThrow(/append-only/);
       await expect(db.query('DELETE FROM audit_log WHERE seq = 1')).rejects.toThrow(/append-only/);
       await expect(db.query('TRUNCATE audit_log')).rejects.toThrow(/append-only/);
+      await expect(db.query('DELETE FROM audit_chain WHERE seq = 1')).rejects.toThrow(/append-only/);
     });
 
-    it('lets the application role move the head forward only', async () => {
-      await expect(asAppRole((c) => c.query(`UPDATE audit_head SET seq = 1, prev_hash = NULL, hash = repeat('0', 64)`))).rejects.toThrow(/forward one entry/);
+    it('lets the application role move the head forward only, and only to a sealed link', async () => {
+      await expect(asAppRole((c) => c.query(`UPDATE audit_head SET seq = 1, prev_hash = NULL, hash = repeat('0', 64)`))).rejects.toThrow(/moves forward only/);
+      await expect(asAppRole((c) => c.query(`UPDATE audit_head SET seq = seq + 1000, hash = repeat('a', 64)`))).rejects.toThrow(/moves forward only/);
+    });
+
+    it('refuses a second link for a sealed seq, and a link that does not follow the one before it', async () => {
+      const head = await audit.seal();
+      await expect(asAppRole((c) => c.query(`INSERT INTO audit_chain (seq, kind, prev_hash, hash) VALUES (1, 'gap', repeat('0', 64), repeat('b', 64))`))).rejects.toThrow(/duplicate key/);
+      await expect(
+        asAppRole((c) => c.query(`INSERT INTO audit_chain (seq, kind, prev_hash, hash) VALUES ($1, 'gap', repeat('c', 64), repeat('b', 64))`, [head.head.seq + 1])),
+      ).rejects.toThrow(/does not follow link/);
     });
   });
 
@@ -166,7 +269,7 @@ describe('the audit log', () => {
       expect((await audit.search({ to: '2000-01-01' })).entries).toHaveLength(0);
       const today = new Date().toISOString().slice(0, 10);
       const all = (await audit.search({ from: today, to: today }, { limit: 500 })).entries;
-      expect(all.length).toBe((await audit.head()).seq);
+      expect(all.length).toBe(Number((await db.query<{ n: string }>('SELECT count(*)::text AS n FROM audit_log'))[0].n));
       const first = await audit.search({}, { limit: 3 });
       const second = await audit.search({}, { limit: 3, beforeSeq: first.nextBeforeSeq });
       expect(first.entries.map((e) => e.seq)).toEqual([all[0].seq, all[1].seq, all[2].seq]);
@@ -185,6 +288,9 @@ describe('the audit log', () => {
       const [header, ...entries] = lines;
       expect(header).toMatchObject({ type: 'tiltas.audit-export', complete: true, genesis: GENESIS_HASH });
       expect(entries).toHaveLength(result.entries);
+      const gaps = await db.query<{ seq: string }>(`SELECT seq::text AS seq FROM audit_chain WHERE kind = 'gap' ORDER BY audit_chain.seq`);
+      expect(gaps.length).toBeGreaterThan(0);
+      expect(entries.filter((e) => e.gap === true).map((e) => String(e.seq))).toEqual(gaps.map((g) => g.seq));
       let prev = GENESIS_HASH;
       entries.forEach((e, i) => {
         expect(e.seq).toBe(i + 1);
@@ -232,40 +338,61 @@ describe('the audit log', () => {
       const intact = await audit.verify();
       expect(intact).toMatchObject({ ok: true, firstBroken: null, lastAnchor: { seq: anchored.anchor!.seq, matches: true }, head: { matches: true } });
 
+      // Targets: entries (not rollback gaps), the first three consecutive ones after the first gap.
+      const kinds = await db.query<{ seq: string; kind: string }>('SELECT seq::text AS seq, kind FROM audit_chain ORDER BY audit_chain.seq');
+      const gapSeq = Number(kinds.find((k) => k.kind === 'gap')!.seq);
+      const isEntry = (n: number) => kinds[n - 1]?.kind === 'entry';
+      const a = Number(kinds.find((k) => Number(k.seq) > gapSeq && isEntry(Number(k.seq)) && isEntry(Number(k.seq) + 1) && isEntry(Number(k.seq) + 2))!.seq);
+      const [changed, deleted, swapped] = [a, a + 1, a + 1];
+
       // 1. A changed field.
-      await tamper(`UPDATE audit_log SET actor = 'someone-else' WHERE seq = 3`);
+      const actor = (await db.query<{ actor: string }>(`SELECT actor FROM audit_log WHERE seq = ${changed}`))[0].actor;
+      await tamper(`UPDATE audit_log SET actor = 'someone-else' WHERE seq = ${changed}`);
       let report = await audit.verify();
       expect(report.ok).toBe(false);
-      expect(report.firstBroken).toEqual({ seq: 3, reason: 'entry 3 does not match its hash: a field was changed after it was written' });
+      expect(report.firstBroken).toEqual({ seq: changed, reason: `entry ${changed} does not match its hash: a field was changed after it was written` });
       expect(report.brokenLinks).toBe(1);
-      await tamper(`UPDATE audit_log SET actor = 'user-1' WHERE seq = 3`);
+      await tamper(`UPDATE audit_log SET actor = '${actor}' WHERE seq = ${changed}`);
       expect((await audit.verify()).ok).toBe(true);
 
-      // 2. A deleted row, as the owner.
-      const saved = await db.query(`SELECT * FROM audit_log WHERE seq = 5`);
-      await tamper('DELETE FROM audit_log WHERE seq = 5');
+      // 2. A deleted row, as the owner: its sealed link tells it from a rollback gap.
+      const saved = await db.query(`SELECT * FROM audit_log WHERE seq = ${deleted}`);
+      await tamper(`DELETE FROM audit_log WHERE seq = ${deleted}`);
       report = await audit.verify();
-      expect(report.firstBroken).toEqual({ seq: 5, reason: 'entry 5 is missing (the next entry is 6)' });
+      expect(report.firstBroken).toEqual({ seq: deleted, reason: `entry ${deleted} is missing: the chain sealed it as committed, so it was removed` });
       await tamper(`INSERT INTO audit_log SELECT * FROM json_populate_record(NULL::audit_log, '${JSON.stringify(saved[0]).replace(/'/g, "''")}')`);
       expect((await audit.verify()).ok).toBe(true);
 
-      // 3. Two rows swapped.
-      await tamper(`UPDATE audit_log SET seq = 1000007 WHERE seq = 7; UPDATE audit_log SET seq = 7 WHERE seq = 8; UPDATE audit_log SET seq = 8 WHERE seq = 1000007`);
+      // 2b. The same row slipped into a rollback gap.
+      await tamper(`INSERT INTO audit_log SELECT * FROM json_populate_record(NULL::audit_log, '${JSON.stringify({ ...saved[0], seq: gapSeq }).replace(/'/g, "''")}')`);
       report = await audit.verify();
-      expect(report.firstBroken?.seq).toBe(7);
-      expect(report.firstBroken?.reason).toMatch(/entry 7 does not chain from entry 6/);
-      await tamper(`UPDATE audit_log SET seq = 1000007 WHERE seq = 7; UPDATE audit_log SET seq = 7 WHERE seq = 8; UPDATE audit_log SET seq = 8 WHERE seq = 1000007`);
+      expect(report.firstBroken).toEqual({ seq: gapSeq, reason: `entry ${gapSeq} is in the log where the chain records a rollback gap: it was added after the fact` });
+      await tamper(`DELETE FROM audit_log WHERE seq = ${gapSeq}`);
       expect((await audit.verify()).ok).toBe(true);
 
-      // 4. A field changed and every hash after it recomputed: the chain holds, the anchor does not.
-      const all = await rows();
+      // 3. Two rows swapped.
+      const swap = `UPDATE audit_log SET seq = 100000007 WHERE seq = ${swapped}; UPDATE audit_log SET seq = ${swapped} WHERE seq = ${swapped + 1}; UPDATE audit_log SET seq = ${swapped + 1} WHERE seq = 100000007`;
+      await tamper(swap);
+      report = await audit.verify();
+      expect(report.firstBroken?.seq).toBe(swapped);
+      expect(report.firstBroken?.reason).toMatch(new RegExp(`entry ${swapped} does not match its hash`));
+      await tamper(swap);
+      expect((await audit.verify()).ok).toBe(true);
+
+      // 4. A field changed and every link after it recomputed: the chain holds, the anchor does not.
+      const all = new Map((await rows()).map((e) => [e.seq as number, e]));
+      const links = await db.query<{ seq: string; kind: string; prev_hash: string }>('SELECT seq::text AS seq, kind, prev_hash FROM audit_chain ORDER BY audit_chain.seq');
       const target = 2;
-      let prev = all[target - 2].hash as string;
+      expect(all.get(target)).toBeDefined();
+      let prev = links[target - 1].prev_hash;
       const rewrites: string[] = [];
-      for (const e of all.slice(target - 1)) {
-        const changed = { ...e, actor: e.seq === target ? 'forger' : e.actor, prevHash: prev };
+      for (const l of links.slice(target - 1)) {
+        const seq = Number(l.seq);
+        const e = all.get(seq);
+        const changed = l.kind === 'gap' ? { seq, gap: true, prevHash: prev } : { ...e, actor: seq === target ? 'forger' : e!.actor, prevHash: prev };
         const hash = referenceHash(changed);
-        rewrites.push(`UPDATE audit_log SET actor = '${changed.actor as string}', prev_hash = '${prev}', hash = '${hash}' WHERE seq = ${e.seq as number};`);
+        if (seq === target) rewrites.push(`UPDATE audit_log SET actor = 'forger' WHERE seq = ${seq};`);
+        rewrites.push(`UPDATE audit_chain SET prev_hash = '${prev}', hash = '${hash}' WHERE seq = ${seq};`);
         prev = hash;
       }
       await tamper(`${rewrites.join('\n')} UPDATE audit_head SET prev_hash = NULL, hash = '${prev}'`);

@@ -8,9 +8,13 @@ import { JobName } from '@tiltas/queue';
 import { CronJob } from 'cron';
 import { SchedulesService } from './schedules.service';
 
+/** How often committed audit entries are linked into the hash chain: every 5 seconds. */
+const SEAL_CRON = '*/5 * * * * *';
+
 /**
- * Ticks the audit anchor on AUDIT_ANCHOR_CRON (UTC). The tick only enqueues, with the UTC minute as the
- * period in the job id, so any number of worker replicas anchor once per tick.
+ * Ticks the audit anchor on AUDIT_ANCHOR_CRON (UTC), and the audit sealer every 5 seconds. A tick only
+ * enqueues, with the period in the job id (the UTC minute, or second), so any number of worker replicas
+ * run each tick once.
  */
 @Injectable()
 export class AuditAnchorSchedule implements OnApplicationBootstrap {
@@ -35,6 +39,21 @@ export class AuditAnchorSchedule implements OnApplicationBootstrap {
       },
     });
     this.registry.addCronJob('audit-anchor', job as never);
+    const seal = CronJob.from({
+      cronTime: SEAL_CRON,
+      timeZone: 'UTC',
+      start: true,
+      onTick: () => {
+        this.sealTick().catch((err: unknown) => this.logger.error({ err }, 'audit seal tick failed'));
+      },
+    });
+    this.registry.addCronJob('audit-seal', seal as never);
+  }
+
+  /** Enqueues the seal job for the second `at` falls in (`audit.seal@2026-10-01T021505`). */
+  async sealTick(at: Date = this.clock.now()): Promise<string> {
+    const period = at.toISOString().slice(0, 19).replace(/[:]/g, '');
+    return this.schedules.tick(JobName.AUDIT_SEAL, period, { period });
   }
 
   /** Enqueues the anchor job for the minute `at` falls in (`audit.anchor@2026-10-01T0215`). */

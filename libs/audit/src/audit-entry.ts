@@ -59,6 +59,15 @@ export interface AuditEntry {
   readonly purpose: string | null;
   readonly lawfulBasisId: string | null;
   readonly details: Record<string, unknown>;
+  /** Null until the sealer has linked the entry into the chain (seconds after it commits). */
+  readonly prevHash: string | null;
+  readonly hash: string | null;
+}
+
+/** A sequence number whose transaction provably never committed, as the chain and an export record it. */
+export interface AuditGap {
+  readonly seq: number;
+  readonly gap: true;
   readonly prevHash: string;
   readonly hash: string;
 }

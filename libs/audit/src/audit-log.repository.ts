@@ -2,40 +2,27 @@ import { Injectable } from '@nestjs/common';
 import { DatabaseService } from '@tiltas/database';
 import { EntityManager } from 'typeorm';
 import { AuditEntry, NormalizedAuditEntry } from './audit-entry';
-import { CanonicalParts } from './canonical-entry';
 
 /**
- * One statement chains and appends an entry. It moves the head row (which locks it until the caller's
- * transaction ends, so appends serialise and the chain cannot fork), computes the hash in the database
- * from the canonical parts the service built (the database alone knows seq and the time at that moment),
- * and inserts the entry: one round trip per append. `at` never goes back in time along the chain.
- *
- * The hash expression must equal chainHash(prev, prefix + at + middle + seq + suffix) in
- * canonical-entry.ts, and the `at` format must equal utcText below: the verifier recomputes in Node.
+ * An append is a plain INSERT: no lock on a shared row, so concurrent writers do not queue behind each
+ * other's commits. `seq` comes from audit_next_seq() (the column's default), which takes the transaction's
+ * xid before the number; AuditSealer links the entry into the chain once it has committed.
+ * `at` is the time of the INSERT, to the millisecond, as the canonical form writes it.
  */
 const APPEND_SQL = `
-WITH head AS (
-  UPDATE audit_head h
-     SET seq = h.seq + 1,
-         prev_hash = h.hash,
-         at = greatest(h.at, t.now),
-         hash = encode(sha256(convert_to(
-           h.hash || E'\\n' || $1::text
-             || to_char(greatest(h.at, t.now) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
-             || $2::text || (h.seq + 1)::text || $3::text, 'UTF8')), 'hex')
-    FROM (SELECT date_trunc('milliseconds', clock_timestamp()) AS now) t
-   WHERE h.id
-  RETURNING h.seq, h.prev_hash, h.hash, h.at
-)
-INSERT INTO audit_log (seq, at, actor, role, municipality, action, subject, object_type, object_id, purpose, lawful_basis_id, details, prev_hash, hash)
-SELECT seq, at, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, prev_hash, hash FROM head
-RETURNING seq::text AS seq, hash`;
+INSERT INTO audit_log (at, actor, role, municipality, action, subject, object_type, object_id, purpose, lawful_basis_id, details)
+VALUES (date_trunc('milliseconds', clock_timestamp()), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb)
+RETURNING seq::text AS seq`;
 
 /** A timestamp as the canonical form writes it: UTC, milliseconds, `Z`. */
 export const utcText = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-/** The columns of an entry in export order, as text, for COPY and for queries. */
-export const ENTRY_COLUMNS = `seq, ${utcText('at')} AS at, actor, role, municipality, action, subject, object_type, object_id, purpose, lawful_basis_id, details::text AS details, prev_hash, hash`;
+/**
+ * The columns of an entry in export order, as text, over `ENTRY_SOURCE`: the entry joined to its link in
+ * the chain (prev_hash and hash are null until the sealer has linked it).
+ */
+export const ENTRY_COLUMNS = `seq, ${utcText('at')} AS at, actor, role, municipality, action, subject, object_type, object_id, purpose, lawful_basis_id, details::text AS details, c.prev_hash, c.hash`;
+export const ENTRY_SOURCE = 'audit_log LEFT JOIN audit_chain c USING (seq)';
 
 export interface AuditFilterSql {
   readonly where: string;
@@ -62,8 +49,8 @@ interface EntryRow {
   purpose: string | null;
   lawful_basis_id: string | null;
   details: string;
-  prev_hash: string;
-  hash: string;
+  prev_hash: string | null;
+  hash: string | null;
 }
 
 export function entryFromRow(row: EntryRow): AuditEntry {
@@ -89,11 +76,8 @@ export function entryFromRow(row: EntryRow): AuditEntry {
 export class AuditLogRepository {
   constructor(private readonly db: DatabaseService) {}
 
-  async append(manager: EntityManager, entry: NormalizedAuditEntry, parts: CanonicalParts, detailsJson: string): Promise<{ seq: string; hash: string }> {
+  async append(manager: EntityManager, entry: NormalizedAuditEntry, detailsJson: string): Promise<{ seq: string }> {
     const rows = (await manager.query(APPEND_SQL, [
-      parts.prefix,
-      parts.middle,
-      parts.suffix,
       entry.actor,
       entry.role,
       entry.municipality,
@@ -104,8 +88,8 @@ export class AuditLogRepository {
       entry.purpose,
       entry.lawfulBasisId,
       detailsJson,
-    ])) as Array<{ seq: string; hash: string }>;
-    return rows[0];
+    ])) as Array<{ seq: string }>;
+    return { seq: rows[0].seq };
   }
 
   /** Newest first, `limit` of them, older than `beforeSeq` when paging. */
@@ -117,24 +101,24 @@ export class AuditLogRepository {
       clauses.push(`seq < $${params.length}`);
     }
     params.push(limit);
-    const sql = `SELECT ${ENTRY_COLUMNS} FROM audit_log ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT $${params.length}`;
+    const sql = `SELECT ${ENTRY_COLUMNS} FROM ${ENTRY_SOURCE} ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT $${params.length}`;
     const rows = (await this.db.dataSource.query(sql, params)) as EntryRow[];
     return rows.map(entryFromRow);
   }
 
   async findBySubject(manager: EntityManager, subject: string, municipality: string | null): Promise<AuditEntry[]> {
     const rows = (await manager.query(
-      `SELECT ${ENTRY_COLUMNS} FROM audit_log WHERE subject = $1 AND ($2::text IS NULL OR municipality = $2) ORDER BY seq`,
+      `SELECT ${ENTRY_COLUMNS} FROM ${ENTRY_SOURCE} WHERE subject = $1 AND ($2::text IS NULL OR municipality = $2) ORDER BY seq`,
       [subject, municipality],
     )) as EntryRow[];
     return rows.map(entryFromRow);
   }
 
-  /** Anchors the last entry, unless it is anchored already or the log is empty. */
+  /** Anchors the last sealed link, unless it is anchored already or nothing is sealed yet. */
   async anchorHead(anchoredBy: string): Promise<AnchorRow | null> {
     const rows = (await this.db.dataSource.query(
       `INSERT INTO audit_anchor (seq, hash, anchored_by)
-       SELECT seq, hash, $1 FROM audit_log ORDER BY audit_log.seq DESC LIMIT 1
+       SELECT seq, hash, $1 FROM audit_chain ORDER BY audit_chain.seq DESC LIMIT 1
        ON CONFLICT (seq) DO NOTHING
        RETURNING seq::text AS seq, hash, ${utcText('anchored_at')} AS anchored_at, anchored_by`,
       [anchoredBy],

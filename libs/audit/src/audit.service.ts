@@ -6,10 +6,11 @@ import type { PoolClient } from 'pg';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { EntityManager } from 'typeorm';
-import { AuditActor, AuditEntry, AuditEntryInput, GENESIS_HASH } from './audit-entry';
+import { AuditActor, AuditEntry, AuditEntryInput, AuditGap, GENESIS_HASH } from './audit-entry';
 import { AuditSearchFilter, auditFilterSql } from './audit-filter';
-import { AnchorRow, AuditLogRepository, ENTRY_COLUMNS, entryFromRow, utcText } from './audit-log.repository';
-import { canonicalDetails, canonicalParts } from './canonical-entry';
+import { AnchorRow, AuditLogRepository, ENTRY_COLUMNS, ENTRY_SOURCE, entryFromRow, utcText } from './audit-log.repository';
+import { AuditSealer, SealRun } from './audit-sealer';
+import { canonicalDetails } from './canonical-entry';
 import { ChainReport, ChainVerifier } from './chain-verifier';
 import { copyRows } from './copy-rows';
 import { normalizeEntry } from './entry-validation';
@@ -53,8 +54,8 @@ export interface SubjectLookupResult {
   readonly pseudonymKeyId: string;
   /** Every entry about this person the viewer may see, oldest first, before this lookup's own entry. */
   readonly entries: AuditEntry[];
-  /** The `subject.looked_up` entry this lookup wrote. */
-  readonly loggedAs: { readonly seq: string; readonly hash: string };
+  /** The `subject.looked_up` entry this lookup wrote (its hash exists once the sealer has linked it). */
+  readonly loggedAs: { readonly seq: string };
 }
 
 export type AnchorResult =
@@ -62,6 +63,11 @@ export type AnchorResult =
   | { readonly status: 'UNCHANGED'; readonly anchor: AnchorRow | null };
 
 const EXPORT_BATCH = 5_000;
+/**
+ * How long verify, export and anchoring wait for the chain to reach the last number handed out when they
+ * start: recording transactions are short, and a rollback's gap is provable one sealing pass after it.
+ */
+const SEAL_WAIT_MS = 2_000;
 
 /**
  * The append-only, hash-chained audit log (docs/audit-log.md): record inside the caller's transaction,
@@ -73,6 +79,7 @@ export class AuditService {
 
   constructor(
     private readonly repository: AuditLogRepository,
+    private readonly sealer: AuditSealer,
     private readonly db: DatabaseService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -80,27 +87,34 @@ export class AuditService {
 
   /**
    * Appends inside the caller's transaction (the manager from DatabaseService.transaction): the entry
-   * commits with the action it records, or neither does. The append holds the log's head until that
-   * transaction ends, so record as the last step of a transaction, not the first. The transaction must be
-   * READ COMMITTED (DatabaseService's default): a waiting append re-reads the head that the one before it
-   * committed.
+   * commits with the action it records, or neither does. The append is one INSERT and takes no lock that
+   * other appends wait for; the entry gets its place in the hash chain from the sealer after it commits
+   * (seal(), the worker's audit.seal job every few seconds, and before verify, export and anchoring). The
+   * seq is returned at once; the hash exists once the entry is sealed.
    */
-  async record(manager: EntityManager, entry: AuditEntryInput): Promise<{ seq: string; hash: string }> {
+  async record(manager: EntityManager, entry: AuditEntryInput): Promise<{ seq: string }> {
     assertInTransaction(manager);
     const normalized = normalizeEntry(entry);
-    const details = canonicalDetails(normalized.details);
-    return this.repository.append(manager, normalized, canonicalParts(normalized, details), details);
+    return this.repository.append(manager, normalized, canonicalDetails(normalized.details));
   }
 
-  /** Several entries in one transaction, chained in the order given. Every entry is checked before any is written. */
+  /** Several entries in one transaction, in the order given (ascending seq). Every entry is checked before any is written. */
   async recordMany(manager: EntityManager, entries: AuditEntryInput[]): Promise<void> {
     assertInTransaction(manager);
     const prepared = entries.map((e) => {
       const normalized = normalizeEntry(e);
-      const details = canonicalDetails(normalized.details);
-      return { normalized, details, parts: canonicalParts(normalized, details) };
+      return { normalized, details: canonicalDetails(normalized.details) };
     });
-    for (const p of prepared) await this.repository.append(manager, p.normalized, p.parts, p.details);
+    for (const p of prepared) await this.repository.append(manager, p.normalized, p.details);
+  }
+
+  /**
+   * Links committed entries into the chain now. With `waitMs`, waits up to that long for the chain to
+   * reach the last seq handed out when called (entries of transactions still running, and gaps of rolled
+   * back ones, which are provable only once every transaction that might hold them has ended).
+   */
+  async seal(options: { waitMs?: number } = {}): Promise<SealRun> {
+    return this.sealer.seal(options);
   }
 
   async search(filter: AuditSearchFilter, paging: AuditPaging = {}, viewer: AuditActor | null = null): Promise<AuditPage> {
@@ -124,6 +138,7 @@ export class AuditService {
    */
   async verify(): Promise<AuditVerification> {
     const started = Date.now();
+    await this.sealer.seal({ waitMs: SEAL_WAIT_MS });
     const report = await this.snapshot(async (client) => {
       const anchors = (
         await client.query<{ seq: string; hash: string; anchored_at: string }>(
@@ -131,38 +146,47 @@ export class AuditService {
         )
       ).rows.map((a) => ({ seq: Number(a.seq), hash: a.hash, anchoredAt: a.anchored_at }));
       const head = (await client.query<{ seq: string; hash: string }>('SELECT seq::text AS seq, hash FROM audit_head')).rows[0];
-      const verifier = new ChainVerifier(anchors, head ? { seq: Number(head.seq), hash: head.hash } : null);
-      for await (const batch of copyRows(client, `SELECT ${ENTRY_COLUMNS} FROM audit_log ORDER BY seq`)) {
+      const tip = (await client.query<{ seq: string }>('SELECT coalesce(max(seq), 0)::text AS seq FROM audit_chain')).rows[0];
+      const verifier = new ChainVerifier(anchors, head ? { seq: Number(head.seq), hash: head.hash } : null, Number(tip.seq));
+      for await (const batch of copyRows(client, VERIFY_QUERY)) {
         for (const f of batch) {
           verifier.push({
             seq: Number(f[0]),
-            at: f[1]!,
-            actor: f[2]!,
-            role: f[3]!,
-            municipality: f[4],
-            action: f[5]!,
-            subject: f[6],
-            objectType: f[7],
-            objectId: f[8],
-            purpose: f[9],
-            lawfulBasisId: f[10],
-            detailsJson: f[11]!,
-            prevHash: f[12]!,
-            hash: f[13]!,
+            kind: f[1] as 'entry' | 'gap' | null,
+            prevHash: f[2],
+            hash: f[3],
+            inLog: f[4] === 't',
+            at: f[5]!,
+            actor: f[6]!,
+            role: f[7]!,
+            municipality: f[8],
+            action: f[9]!,
+            subject: f[10],
+            objectType: f[11],
+            objectId: f[12],
+            purpose: f[13],
+            lawfulBasisId: f[14],
+            detailsJson: f[15]!,
           });
         }
       }
       return verifier.report();
     });
     const ms = Date.now() - started;
-    this.logger.log({ entries: report.entries, ok: report.ok, firstBroken: report.firstBroken?.seq ?? null, ms }, 'audit log verified');
+    this.logger.log(
+      { entries: report.entries, gaps: report.gaps, unsealed: report.unsealed, ok: report.ok, firstBroken: report.firstBroken?.seq ?? null, ms },
+      'audit log verified',
+    );
     return { ...report, ms };
   }
 
   /**
    * Writes a JSONL export: a header line (the filter, the head and the last anchor at the snapshot), then
-   * one entry per line, oldest first, each with its prevHash and hash. The export itself is recorded
-   * first (`audit.exported`), so a complete export contains its own entry.
+   * one line per link of the chain, oldest first: each entry with its prevHash and hash, and, in a
+   * complete export, each rollback gap as `{"seq", "gap": true, "prevHash", "hash"}`. Only sealed entries
+   * are exported (a line without its hash could not be checked). The export itself is recorded first
+   * (`audit.exported`) and the chain sealed up to it, so a complete export contains its own entry unless
+   * an earlier transaction was still running SEAL_WAIT_MS later.
    */
   async exportJsonl(stream: Writable, filter: AuditSearchFilter, viewer: AuditActor): Promise<{ entries: number; header: AuditExportHeader }> {
     const where = auditFilterSql(filter, viewer);
@@ -176,8 +200,9 @@ export class AuditService {
         details: { filter: { ...filter } as Record<string, string>, complete },
       }),
     );
+    await this.sealer.seal({ waitMs: SEAL_WAIT_MS });
     return this.snapshot(async (client) => {
-      const head = (await client.query<{ seq: string; hash: string }>('SELECT seq::text AS seq, hash FROM audit_log ORDER BY audit_log.seq DESC LIMIT 1')).rows[0];
+      const head = (await client.query<{ seq: string; hash: string }>('SELECT seq::text AS seq, hash FROM audit_chain ORDER BY audit_chain.seq DESC LIMIT 1')).rows[0];
       const anchor = (
         await client.query<{ seq: string; hash: string; anchored_at: string }>(
           `SELECT seq::text AS seq, hash, ${utcText('anchored_at')} AS anchored_at FROM audit_anchor ORDER BY audit_anchor.seq DESC LIMIT 1`,
@@ -198,11 +223,15 @@ export class AuditService {
       let after = 0;
       for (;;) {
         const params = [...where.params, after, EXPORT_BATCH];
-        const sql = `SELECT ${ENTRY_COLUMNS} FROM audit_log WHERE ${where.where ? `${where.where} AND ` : ''}seq > $${params.length - 1}
-                     ORDER BY seq LIMIT $${params.length}`;
-        const rows = (await client.query(sql, params)).rows as Parameters<typeof entryFromRow>[0][];
+        // A complete export walks the chain (gaps included); a filtered one the sealed entries that match.
+        const sql = complete
+          ? `SELECT ${ENTRY_COLUMNS.replace(/^seq,/, 'c.seq AS seq, c.kind,')} FROM audit_chain c LEFT JOIN audit_log USING (seq)
+              WHERE c.seq > $1 AND (c.kind = 'gap' OR audit_log.seq IS NOT NULL) ORDER BY c.seq LIMIT $2`
+          : `SELECT ${ENTRY_COLUMNS}, c.kind FROM ${ENTRY_SOURCE} WHERE ${where.where} AND c.seq IS NOT NULL AND seq > $${params.length - 1}
+              ORDER BY seq LIMIT $${params.length}`;
+        const rows = (await client.query(sql, params)).rows as Array<Parameters<typeof entryFromRow>[0] & { kind: 'entry' | 'gap' }>;
         if (rows.length === 0) break;
-        await write(stream, rows.map((r) => `${JSON.stringify(entryFromRow(r))}\n`).join(''));
+        await write(stream, rows.map((r) => `${JSON.stringify(r.kind === 'gap' ? gapLine(r) : entryFromRow(r))}\n`).join(''));
         entries += rows.length;
         after = Number(rows[rows.length - 1].seq);
         if (rows.length < EXPORT_BATCH) break;
@@ -240,8 +269,9 @@ export class AuditService {
     });
   }
 
-  /** Anchors the current head in audit_anchor; a no-op when it is anchored already or the log is empty. */
+  /** Seals, then anchors the chain's last link in audit_anchor; a no-op when it is anchored already or nothing is sealed. */
   async anchor(anchoredBy = 'system:audit.anchor'): Promise<AnchorResult> {
+    await this.sealer.seal({ waitMs: SEAL_WAIT_MS });
     const anchored = await this.repository.anchorHead(anchoredBy);
     if (anchored) {
       this.logger.log({ seq: anchored.seq }, 'audit head anchored');
@@ -250,6 +280,7 @@ export class AuditService {
     return { status: 'UNCHANGED', anchor: await this.repository.lastAnchor() };
   }
 
+  /** The chain's last sealed link (seq 0 and the genesis value before anything is sealed). */
   async head(): Promise<{ seq: number; hash: string }> {
     return this.repository.head();
   }
@@ -276,10 +307,21 @@ export class AuditService {
   }
 }
 
+/**
+ * Every seq, in order: its link in the chain beside its entry in the log, either side possibly absent
+ * (a gap has no entry; an unsealed entry has no link yet; tampering removes one or the other).
+ */
+const VERIFY_QUERY = `SELECT coalesce(c.seq, l.seq), c.kind, c.prev_hash, c.hash, l.seq IS NOT NULL, ${utcText('l.at')},
+  l.actor, l.role, l.municipality, l.action, l.subject, l.object_type, l.object_id, l.purpose, l.lawful_basis_id, l.details::text
+  FROM audit_chain c FULL JOIN audit_log l ON l.seq = c.seq ORDER BY 1`;
+
+function gapLine(row: { seq: string | number; prev_hash: string | null; hash: string | null }): AuditGap {
+  return { seq: Number(row.seq), gap: true, prevHash: row.prev_hash!, hash: row.hash! };
+}
+
 function assertInTransaction(manager: EntityManager): void {
   if (!manager?.queryRunner?.isTransactionActive) {
-    // Outside a transaction the head's lock would end with the statement, and the entry would not share
-    // the fate of the action it records.
+    // Outside a transaction the entry would not share the fate of the action it records.
     throw new Error('AuditService.record needs the manager of an open transaction (DatabaseService.transaction)');
   }
 }

@@ -1,6 +1,6 @@
 import canonicalize from 'canonicalize';
 import fc from 'fast-check';
-import { canonicalDetails, canonicalEntry, canonicalParts } from './canonical-entry';
+import { canonicalDetails, canonicalEntry, canonicalParts, gapCanonical } from './canonical-entry';
 
 const nullableText = fc.option(fc.string({ unit: 'grapheme', maxLength: 20 }), { nil: null });
 const detailValue = fc.letrec<{ value: unknown }>((tie) => ({
@@ -44,5 +44,15 @@ describe('the canonical form of an entry', () => {
     const e = { actor: 'u', role: 'WORKER', municipality: null, action: 'case.created', subject: null, objectType: null, objectId: null, purpose: null, lawfulBasisId: null };
     const p = canonicalParts(e, '{"count":3}');
     expect(`${p.prefix}2026-01-01T00:00:00.000Z${p.middle}7${p.suffix}`).toBe(canonicalize({ ...e, details: { count: 3 }, at: '2026-01-01T00:00:00.000Z', seq: 7 }));
+  });
+});
+
+describe('the canonical form of a rollback gap', () => {
+  it('is what RFC 8785 makes of the gap line without its hashes', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), (seq) => {
+        expect(gapCanonical(seq)).toBe(canonicalize({ seq, gap: true }));
+      }),
+    );
   });
 });

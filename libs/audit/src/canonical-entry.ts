@@ -55,6 +55,15 @@ export function canonicalEntry(e: EntryScalars & { readonly seq: number | string
   return `${p.prefix}${e.at}${p.middle}${e.seq}${p.suffix}`;
 }
 
+/**
+ * The canonical form of a gap: a seq that was handed out but whose transaction never committed (a
+ * rollback). RFC 8785 of `{"seq": n, "gap": true}`, so an export's gap line verifies with the same recipe
+ * as an entry's.
+ */
+export function gapCanonical(seq: number | string): string {
+  return `{"gap":true,"seq":${seq}}`;
+}
+
 /** hash = lowercase hex SHA-256 of (prev_hash + "\n" + canonical JSON), as UTF-8. */
 export function chainHash(prevHash: string, canonical: string): string {
   return createHash('sha256').update(`${prevHash}\n${canonical}`, 'utf8').digest('hex');

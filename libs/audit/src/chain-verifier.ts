@@ -1,9 +1,17 @@
 import { GENESIS_HASH } from './audit-entry';
-import { canonicalDetails, canonicalEntry, chainHash } from './canonical-entry';
+import { canonicalDetails, canonicalEntry, chainHash, gapCanonical } from './canonical-entry';
 
-/** An entry as the verifier reads it: `details` is its JSON text, as the database gives it. */
+/**
+ * One seq as the verifier reads it: the link the chain holds for it (kind, prevHash, hash; null when it has
+ * none) beside the entry the log holds for it (`inLog`; its fields are then set, `details` as the
+ * database's JSON text).
+ */
 export interface ChainRow {
   readonly seq: number;
+  readonly kind: 'entry' | 'gap' | null;
+  readonly prevHash: string | null;
+  readonly hash: string | null;
+  readonly inLog: boolean;
   readonly at: string;
   readonly actor: string;
   readonly role: string;
@@ -15,8 +23,6 @@ export interface ChainRow {
   readonly purpose: string | null;
   readonly lawfulBasisId: string | null;
   readonly detailsJson: string;
-  readonly prevHash: string;
-  readonly hash: string;
 }
 
 export interface ChainAnchor {
@@ -40,6 +46,10 @@ export interface ChainReport {
   readonly firstBroken: BrokenLink | null;
   /** How many links do not hold (after a break the verifier resumes from the stored hash). */
   readonly brokenLinks: number;
+  /** Rollback gaps the chain records (numbers handed out whose transactions never committed). */
+  readonly gaps: number;
+  /** Committed entries after the last link, waiting for the sealer: not yet part of the chain. */
+  readonly unsealed: number;
   readonly anchorsChecked: number;
   readonly firstAnchorMismatch: BrokenLink | null;
   /** Whether the chain as it stands reproduces the last anchored head. */
@@ -48,8 +58,10 @@ export interface ChainReport {
 }
 
 /**
- * Walks the chain in seq order, recomputing every hash from the genesis. It holds one entry at a time,
- * so it verifies a log of any length in constant memory.
+ * Walks the chain in seq order, recomputing every hash from the genesis from the entry's fields (never
+ * from a stored canonical string). It holds one entry at a time, so it verifies a log of any length in
+ * constant memory. `chainTip` is the last link's seq in the same snapshot: entries after it are unsealed,
+ * not missing links.
  */
 export class ChainVerifier {
   private expectedSeq = 1;
@@ -57,6 +69,8 @@ export class ChainVerifier {
   private entries = 0;
   private firstBroken: BrokenLink | null = null;
   private brokenLinks = 0;
+  private gaps = 0;
+  private unsealed = 0;
   private anchorsChecked = 0;
   private firstAnchorMismatch: BrokenLink | null = null;
   private lastAnchorMatches: boolean | null = null;
@@ -65,6 +79,7 @@ export class ChainVerifier {
   constructor(
     anchors: readonly ChainAnchor[],
     private readonly headRow: { seq: number; hash: string } | null = null,
+    private readonly chainTip = Number.MAX_SAFE_INTEGER,
   ) {
     for (const a of anchors) this.anchors.set(a.seq, a.hash);
     this.lastAnchorRow = anchors.reduce<ChainAnchor | null>((last, a) => (last === null || a.seq > last.seq ? a : last), null);
@@ -78,23 +93,45 @@ export class ChainVerifier {
   }
 
   push(row: ChainRow): void {
-    this.entries += 1;
+    if (row.kind === null || row.hash === null || row.prevHash === null) {
+      if (row.seq > this.chainTip) {
+        this.unsealed += 1;
+        return;
+      }
+      this.entries += 1;
+      this.broken(row.seq, `entry ${row.seq} has no link in the chain: its link was removed`);
+      this.expectedSeq = row.seq + 1;
+      return;
+    }
+    if (row.kind === 'entry' && row.inLog) this.entries += 1;
+    if (row.kind === 'gap') this.gaps += 1;
     let linkHolds = true;
     if (row.seq !== this.expectedSeq) {
       linkHolds = false;
       this.broken(
         this.expectedSeq,
         row.seq > this.expectedSeq
-          ? `entry ${this.expectedSeq}${row.seq - this.expectedSeq > 1 ? `–${row.seq - 1}` : ''} is missing (the next entry is ${row.seq})`
+          ? `entry ${this.expectedSeq}${row.seq - this.expectedSeq > 1 ? `–${row.seq - 1}` : ''} is missing with its link (the next entry is ${row.seq})`
           : `entry ${row.seq} appears again after entry ${this.expectedSeq - 1}`,
       );
     } else if (row.prevHash !== this.prev) {
       linkHolds = false;
       this.broken(row.seq, `entry ${row.seq} does not chain from entry ${row.seq - 1}: its prevHash is not that entry's hash`);
     }
-    const canonical = canonicalEntry(row, this.details(row.detailsJson));
-    const recomputed = chainHash(row.prevHash, canonical);
-    if (recomputed !== row.hash) {
+    let recomputed: string | null = null;
+    if (row.kind === 'gap') {
+      recomputed = chainHash(row.prevHash, gapCanonical(row.seq));
+      if (row.inLog) {
+        if (linkHolds) this.broken(row.seq, `entry ${row.seq} is in the log where the chain records a rollback gap: it was added after the fact`);
+        linkHolds = false;
+      }
+    } else if (!row.inLog) {
+      if (linkHolds) this.broken(row.seq, `entry ${row.seq} is missing: the chain sealed it as committed, so it was removed`);
+      linkHolds = false;
+    } else {
+      recomputed = chainHash(row.prevHash, canonicalEntry(row, this.details(row.detailsJson)));
+    }
+    if (recomputed !== null && recomputed !== row.hash) {
       if (linkHolds) this.broken(row.seq, `entry ${row.seq} does not match its hash: a field was changed after it was written`);
       linkHolds = false;
     }
@@ -149,6 +186,8 @@ export class ChainVerifier {
       lastHash: this.prev,
       firstBroken: this.firstBroken,
       brokenLinks: this.brokenLinks,
+      gaps: this.gaps,
+      unsealed: this.unsealed,
       anchorsChecked,
       firstAnchorMismatch,
       lastAnchor: this.lastAnchorRow ? { ...this.lastAnchorRow, matches: lastAnchorMatches ?? false } : null,

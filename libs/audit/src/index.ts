@@ -1,11 +1,12 @@
 export { AUDIT_ROLES, GENESIS_HASH, systemActor } from './audit-entry';
-export type { AuditActor, AuditDetailValue, AuditEntry, AuditEntryInput, AuditRole, NormalizedAuditEntry } from './audit-entry';
+export type { AuditActor, AuditDetailValue, AuditEntry, AuditEntryInput, AuditGap, AuditRole, NormalizedAuditEntry } from './audit-entry';
+export type { SealRun } from './audit-sealer';
 export { AUDIT_FILTER_FIELDS } from './audit-filter';
 export type { AuditSearchFilter } from './audit-filter';
 export type { AnchorRow } from './audit-log.repository';
 export { AuditService } from './audit.service';
 export type { AnchorResult, AuditExportHeader, AuditPage, AuditPaging, AuditVerification, SubjectLookupResult } from './audit.service';
 export type { BrokenLink, ChainAnchor, ChainReport } from './chain-verifier';
-export { canonicalEntry, chainHash } from './canonical-entry';
+export { canonicalDetails, canonicalEntry, chainHash, gapCanonical } from './canonical-entry';
 export { AuditAnchorHandler } from './audit-anchor.handler';
 export { AuditModule } from './audit.module';

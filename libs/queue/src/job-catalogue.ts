@@ -14,6 +14,8 @@ export enum JobName {
   PING = 'system.ping',
   /** Records the audit log's head in audit_anchor (AUDIT_ANCHOR_CRON). */
   AUDIT_ANCHOR = 'audit.anchor',
+  /** Links committed audit entries into the hash chain (every few seconds; see AuditSealer). */
+  AUDIT_SEAL = 'audit.seal',
   /** Ingests an extract an administrator uploaded through the API (apps/api extracts). */
   INGEST_UPLOAD = 'ingest.upload',
   /** Purges what retention says is due: superseded extracts (RETENTION_CRON). */
@@ -28,6 +30,8 @@ export interface JobPayloads {
   [JobName.PING]: { token: string };
   /** `period` is the tick's UTC minute, `2026-10-01T0215`. */
   [JobName.AUDIT_ANCHOR]: { period: string };
+  /** `period` is the tick's UTC second, `2026-10-01T021505`. */
+  [JobName.AUDIT_SEAL]: { period: string };
   /** The extract_upload row's id; its files are in STORAGE_DIR. */
   [JobName.INGEST_UPLOAD]: { uploadId: string };
   /** `period` is the tick's UTC date, `2026-10-01`. */
@@ -41,6 +45,7 @@ export interface JobPayloads {
 export const JOB_QUEUE: Readonly<Record<JobName, QueueName>> = {
   [JobName.PING]: QueueName.MAINTENANCE,
   [JobName.AUDIT_ANCHOR]: QueueName.MAINTENANCE,
+  [JobName.AUDIT_SEAL]: QueueName.MAINTENANCE,
   [JobName.INGEST_UPLOAD]: QueueName.INGEST,
   [JobName.RETENTION]: QueueName.MAINTENANCE,
   [JobName.IDENTIFY]: QueueName.IDENTIFY,
