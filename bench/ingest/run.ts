@@ -40,7 +40,7 @@ import {
 } from '@tiltas/registers';
 import { generateNation } from '@tiltas/synth';
 import { execFileSync } from 'node:child_process';
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 
@@ -85,10 +85,22 @@ function psql(url: string, command: string): void {
   });
 }
 
+/** The header line alone: reading the whole file here would put hundreds of MB into this process's peak. */
+function firstLine(path: string): string {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.alloc(4096);
+    const n = readSync(fd, buffer, 0, buffer.length, 0);
+    return buffer.subarray(0, n).toString('utf8').split(/\r?\n/)[0].replace(/^\uFEFF/, '');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** The raw anchor for one register: \copy the CSV into a plain table, then build the register's index. */
 function rawCopyAndIndex(url: string, register: RegisterCode): { copy: number; index: number } {
   const declaration = REGISTERS[register];
-  const header = readFileSync(join(DIR, `${register}.csv`), 'utf8').slice(0, 4096).split(/\r?\n/)[0].replace(/^\uFEFF/, '').split(',');
+  const header = firstLine(join(DIR, `${register}.csv`)).split(',');
   const columns = header.map((name) => {
     const column = declaration.columns.find((c) => c.name === name);
     return `${name} ${RAW_TYPE[column?.type ?? 'text'] ?? 'text'}`;
