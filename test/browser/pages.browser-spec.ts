@@ -13,6 +13,7 @@ describe('the pages in a browser', () => {
   let browser: Browser;
   let page: Page;
   const visited: string[] = [];
+  let revealedName = '';
 
   beforeAll(async () => {
     stack = await startStack();
@@ -107,6 +108,107 @@ describe('the pages in a browser', () => {
       const cases = await stack.db.query<{ n: string }>(`SELECT count(*) AS n FROM cases WHERE municipality = 'LT-57'`);
       expect(Number(cases[0].n)).toBeGreaterThan(0);
     });
+
+    it('sees the new cases in the backlog and assigns them automatically', async () => {
+      await visit('/caseload');
+      const backlog = (await text('#backlog-unassigned')).trim();
+      expect(backlog).not.toBe('0');
+      await Promise.all([page.waitForURL(/\/caseload\?assigned=\d+/), page.click('form[action="/caseload/auto-assign"] button')]);
+      await expectAccessible(page);
+      expect(await text('p.notice')).toMatch(/\d+/);
+      const held = await stack.db.query<{ n: string }>(
+        `SELECT count(*) AS n FROM cases c JOIN users u ON u.id = c.assigned_to WHERE u.username = 'worker-vilnius' AND c.status <> 'CLOSED'`,
+      );
+      expect(Number(held[0].n)).toBeGreaterThan(0);
+      await screenshot(page, 'coordinator-caseload');
+    });
+
+    it('adds a service to the directory and previews a letter template', async () => {
+      await visit('/services');
+      await page.fill('#s-name', 'Vilniaus jaunimo centras');
+      await page.selectOption('#s-kind', 'NGO');
+      await page.fill('#s-contact', 'info@example.lt');
+      await Promise.all([page.waitForURL(/\/services$/), page.click('main form button[type=submit]')]);
+      await expectAccessible(page);
+      expect(await page.locator('#services tbody th').allTextContents()).toContain('Vilniaus jaunimo centras');
+      await visit('/templates?kind=LETTER&language=lt');
+      expect((await text('#template-preview')).length).toBeGreaterThan(20);
+    });
+  });
+
+  describe("a worker's day", () => {
+    let caseUrl = '';
+
+    beforeAll(async () => {
+      await signIn(page, 'worker-vilnius');
+    });
+
+    it("opens today's queue, most urgent first, with why each case is listed", async () => {
+      await visit('/');
+      expect(new URL(page.url()).pathname).toBe('/queue');
+      const rows = await page.locator('#queue tbody tr th a').count();
+      expect(rows).toBeGreaterThan(0);
+      expect(await page.locator('#queue tbody tr td').nth(3).textContent()).toMatch(/v\d+/);
+      await screenshot(page, 'worker-queue');
+      await Promise.all([page.waitForURL(/\/cases\/\d+$/), page.locator('#queue tbody tr th a').first().click()]);
+      caseUrl = new URL(page.url()).pathname;
+      await expectAccessible(page);
+      expect(await page.locator('section.reason').count()).toBeGreaterThan(0);
+    });
+
+    it('reveals the contact details for a stated purpose, uncached and logged', async () => {
+      await page.fill('#purpose', 'first call about the youth guarantee');
+      const [response] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/reveal')), page.click('form[action$="/reveal"] button')]);
+      expect(response.headers()['cache-control']).toBe('no-store');
+      await page.waitForLoadState('load');
+      await expectAccessible(page);
+      revealedName = (await text('#contact-name')).trim();
+      expect(revealedName.length).toBeGreaterThan(2);
+      await screenshot(page, 'worker-case-revealed');
+      const logged = await stack.db.query(`SELECT 1 FROM audit_log WHERE action = 'contact.revealed' AND object_id = $1`, [caseUrl.split('/').pop()]);
+      expect(logged).toHaveLength(1);
+    });
+
+    it('prints the invitation letter in its own page', async () => {
+      const response = await page.request.get(`${caseUrl}/letter`);
+      expect(response.status()).toBe(200);
+      expect(response.headers()['cache-control']).toBe('no-store');
+      expect(await response.text()).toContain('<html');
+    });
+
+    it('records an attempt, refers to the directory service and closes the case', async () => {
+      await page.goto(caseUrl);
+      await page.selectOption('#channel', 'PHONE');
+      await page.selectOption('#result', 'REACHED');
+      await page.fill('#note', 'Agreed to meet at the youth centre.');
+      await Promise.all([page.waitForURL(/done=attempt/), page.click('form[action$="/attempts"] button')]);
+      await expectAccessible(page);
+      expect(await page.locator('#attempts tbody tr').count()).toBe(1);
+
+      await page.selectOption('#serviceId', { label: 'Vilniaus jaunimo centras (NVO)' });
+      await Promise.all([page.waitForURL(/done=referral/), page.click('form[action$="/referrals"] button')]);
+      await expectAccessible(page);
+      expect(await page.locator('#referrals tbody th').allTextContents()).toContain('Vilniaus jaunimo centras');
+
+      await page.selectOption('#outcome', 'SUPPORT_ACCEPTED');
+      await Promise.all([page.waitForURL(/done=closed/), page.click('form[action$="/close"] button')]);
+      await expectAccessible(page);
+      expect(await text('#case-status')).toContain('uždarytas');
+      await screenshot(page, 'worker-case-closed');
+    });
+  });
+
+  describe('municipality scope', () => {
+    it("shows a Kaunas worker the 404 page, not the case, for a Vilnius case's URL", async () => {
+      const [vilnius] = await stack.db.query<{ id: number }>(`SELECT id::int AS id FROM cases WHERE municipality = 'LT-57' ORDER BY id LIMIT 1`);
+      await signIn(page, 'worker-kaunas');
+      const response = await page.goto(`/cases/${vilnius.id}`);
+      expect(response?.status()).toBe(404);
+      await expectAccessible(page);
+      expect((await text('h1')).trim()).toBe('Puslapis nerastas');
+      expect(await page.locator('section.reason').count()).toBe(0);
+      await screenshot(page, 'scope-404');
+    });
   });
 
   describe("an auditor's review", () => {
@@ -172,6 +274,14 @@ describe('the pages in a browser', () => {
       expect(lines[0]).toMatchObject({ type: 'tiltas.audit-export', filter: { action: 'extract.*' } });
       expect(lines.length).toBeGreaterThan(1);
       expect(lines.slice(1).every((l) => String(l.action).startsWith('extract.'))).toBe(true);
+    });
+
+    it('finds the reveal the worker just made', async () => {
+      await visit('/audit?action=contact.revealed');
+      expect(await page.locator('table.grid tbody tr').count()).toBe(1);
+      const [worker] = await stack.db.query<{ id: string }>(`SELECT id FROM users WHERE username = 'worker-vilnius'`);
+      expect(await page.locator('table.grid tbody td.mono').first().textContent()).toBe(worker.id);
+      expect(await page.content()).not.toContain(revealedName);
     });
 
     it('shows reveal volumes and the lawful-basis registry', async () => {

@@ -1,0 +1,176 @@
+import { Body, Controller, Get, Param, ParseIntPipe, Post, Query, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { Actor, CurrentActor, Roles } from '@tiltas/access';
+import { DomainError, ErrorCode } from '@tiltas/common';
+import { InvitationLetterService, LETTER_PAGE_STYLE_HASH } from '@tiltas/letters';
+import {
+  ATTEMPT_RESULTS,
+  CHANNELS,
+  CaseQueueService,
+  CaseWorkService,
+  ContactRevealService,
+  OUTCOMES,
+  ReferralsService,
+  RevealedContact,
+  AttemptResult,
+  Channel,
+  Outcome,
+} from '@tiltas/outreach';
+import { MUNICIPALITY_CODES } from '@tiltas/registers';
+import type { Response } from 'express';
+import { field, renderPage } from './page-render';
+
+const DONE = new Set(['attempt', 'referral', 'closed', 'assigned', 'handedOver']);
+
+function version(body: Record<string, unknown>): number | undefined {
+  const v = field(body, 'version');
+  return v === undefined ? undefined : Number(v);
+}
+
+/** Whether a refusal belongs on the case page (the person can fix or understand it there) rather than an error page. */
+function shownOnPage(err: unknown): err is DomainError {
+  return err instanceof DomainError && (err.code === ErrorCode.VALIDATION_FAILED || err.code === ErrorCode.CONFLICT || err.code === ErrorCode.RATE_LIMITED);
+}
+
+/**
+ * The worker's day: today's queue, the case page (why listed, lapsed reasons, history), reveal with a
+ * purpose, an attempt, a referral, closing, and the printable invitation letter. Scope is the services'
+ * own: a case of another municipality, or not held, is "not found" and gets the 404 page.
+ */
+@ApiExcludeController()
+@Controller()
+@Roles('WORKER', 'COORDINATOR')
+export class CasePagesController {
+  constructor(
+    private readonly queue: CaseQueueService,
+    private readonly work: CaseWorkService,
+    private readonly reveals: ContactRevealService,
+    private readonly referrals: ReferralsService,
+    private readonly letters: InvitationLetterService,
+  ) {}
+
+  @Get('queue')
+  async today(@CurrentActor() actor: Actor, @Res() res: Response): Promise<void> {
+    const queue = await this.queue.dailyQueue(actor, 100);
+    renderPage(res, actor, 'queue', 'queue.title', { queue });
+  }
+
+  @Get('cases/:id')
+  async show(@CurrentActor() actor: Actor, @Param('id', ParseIntPipe) id: number, @Query('done') done: string | undefined, @Res() res: Response): Promise<void> {
+    await this.renderCase(res, actor, id, { done: done && DONE.has(done) ? `case.done.${done}` : null });
+  }
+
+  private async renderCase(
+    res: Response,
+    actor: Actor,
+    id: number,
+    extra: { done?: string | null; error?: string | null; contact?: RevealedContact | null; form?: Record<string, unknown> },
+    status = 200,
+  ): Promise<void> {
+    const detail = await this.queue.detail(actor, id);
+    const services = await this.referrals.listServices(actor);
+    const open = detail.status !== 'CLOSED';
+    renderPage(
+      res,
+      actor,
+      'case',
+      'case.title',
+      {
+        titleParams: { id },
+        c: detail,
+        reasons: detail.reasons.map((r) => ({ ...r, facts: Object.entries(r.reason).map(([key, value]) => ({ key, value: typeof value === 'object' ? JSON.stringify(value) : String(value) })) })),
+        lapsedFacts: detail.lapsed?.reason ? Object.entries(detail.lapsed.reason).map(([key, value]) => ({ key, value: typeof value === 'object' ? JSON.stringify(value) : String(value) })) : [],
+        history: detail.history.map((e) => ({ ...e, detailsText: Object.keys(e.details).length ? JSON.stringify(e.details) : '' })),
+        services,
+        channels: CHANNELS,
+        results: ATTEMPT_RESULTS,
+        outcomes: OUTCOMES,
+        municipalities: MUNICIPALITY_CODES.filter((m) => m !== detail.municipality),
+        open,
+        holds: open && detail.assignedTo === actor.userId,
+        isCoordinator: actor.role === 'COORDINATOR',
+        done: extra.done ?? null,
+        error: extra.error ?? null,
+        contact: extra.contact ?? null,
+        form: extra.form ?? {},
+      },
+      // The case itself is the one place a municipal user sees small numbers as they are.
+      { status, seesSmallCounts: true },
+    );
+  }
+
+  /** A POST and a page of its own: the contact details are never in a URL, a redirect or a cache. */
+  @Post('cases/:id/reveal')
+  async reveal(@CurrentActor() actor: Actor, @Param('id', ParseIntPipe) id: number, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    try {
+      const contact = await this.reveals.reveal(actor, id, field(body, 'purpose') ?? '');
+      await this.renderCase(res, actor, id, { contact });
+    } catch (err) {
+      if (!shownOnPage(err)) throw err;
+      await this.renderCase(res, actor, id, { error: err.message, form: { purpose: field(body, 'purpose') } }, 400);
+    }
+  }
+
+  @Post('cases/:id/attempts')
+  async attempt(@CurrentActor() actor: Actor, @Param('id', ParseIntPipe) id: number, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    await this.step(res, actor, id, body, 'attempt', () =>
+      this.work.recordAttempt(actor, id, {
+        channel: field(body, 'channel') as Channel,
+        result: field(body, 'result') as AttemptResult,
+        note: field(body, 'note') ?? null,
+        nextAttemptOn: field(body, 'nextAttemptOn') ?? null,
+        version: version(body),
+      }),
+    );
+  }
+
+  @Post('cases/:id/referrals')
+  async refer(@CurrentActor() actor: Actor, @Param('id', ParseIntPipe) id: number, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    await this.step(res, actor, id, body, 'referral', () => this.referrals.refer(actor, id, Number(field(body, 'serviceId')), field(body, 'note') ?? null));
+  }
+
+  @Post('cases/:id/close')
+  async close(@CurrentActor() actor: Actor, @Param('id', ParseIntPipe) id: number, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    await this.step(res, actor, id, body, 'closed', () =>
+      this.work.close(actor, id, {
+        outcome: field(body, 'outcome') as Outcome,
+        reason: field(body, 'reason') ?? null,
+        toMunicipality: field(body, 'toMunicipality') ?? null,
+        version: version(body),
+      }),
+    );
+  }
+
+  @Post('cases/:id/hand-over')
+  @Roles('COORDINATOR')
+  async handOver(@CurrentActor() actor: Actor, @Param('id', ParseIntPipe) id: number, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    await this.step(res, actor, id, body, 'handedOver', () =>
+      this.work.handOver(actor, id, field(body, 'toMunicipality') ?? '', version(body) ?? 0, field(body, 'reason') ?? null),
+    );
+  }
+
+  private async step(res: Response, actor: Actor, id: number, body: Record<string, unknown>, done: string, work: () => Promise<unknown>): Promise<void> {
+    try {
+      await work();
+    } catch (err) {
+      if (!shownOnPage(err)) throw err;
+      return this.renderCase(res, actor, id, { error: err.message, form: body }, err.code === ErrorCode.CONFLICT ? 409 : 400);
+    }
+    res.redirect(303, `/cases/${id}?done=${done}`);
+  }
+
+  /**
+   * The printable letter, as the letters lib composes it (a whole A4 page). Its one inline style is
+   * allowed by hash; nothing else is relaxed.
+   */
+  @Get('cases/:id/letter')
+  async letter(@CurrentActor() actor: Actor, @Param('id', ParseIntPipe) id: number, @Res() res: Response): Promise<void> {
+    const letter = await this.letters.render(actor, id);
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader(
+      'Content-Security-Policy',
+      `default-src 'none'; style-src '${LETTER_PAGE_STYLE_HASH}'; img-src 'self' data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'`,
+    );
+    res.type('html').send(letter.html);
+  }
+}
