@@ -223,6 +223,20 @@ function entryCanonical(r: LogRow): string {
       purpose: r.purpose,
       lawfulBasisId: r.lawful_basis_id,
     },
-    canonicalDetails(JSON.parse(r.details) as Record<string, unknown>),
+    detailsCanonical(r.details),
   );
+}
+
+/** Details repeat (`{"count": 1}`), so their canonical form is remembered by the database's text of them, in a bounded map. */
+const detailsCache = new Map<string, string>();
+
+function detailsCanonical(json: string): string {
+  if (json === '{}') return '{}';
+  let canonical = detailsCache.get(json);
+  if (canonical === undefined) {
+    canonical = canonicalDetails(JSON.parse(json) as Record<string, unknown>);
+    if (detailsCache.size >= 4096) detailsCache.clear();
+    detailsCache.set(json, canonical);
+  }
+  return canonical;
 }

@@ -1,5 +1,5 @@
 import canonicalize from 'canonicalize';
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { NormalizedAuditEntry } from './audit-entry';
 
 /**
@@ -66,5 +66,12 @@ export function gapCanonical(seq: number | string): string {
 
 /** hash = lowercase hex SHA-256 of (prev_hash + "\n" + canonical JSON), as UTF-8. */
 export function chainHash(prevHash: string, canonical: string): string {
-  return createHash('sha256').update(`${prevHash}\n${canonical}`, 'utf8').digest('hex');
+  return oneShotSha256 ? oneShotSha256('sha256', `${prevHash}\n${canonical}`, 'hex') : crypto.createHash('sha256').update(`${prevHash}\n${canonical}`, 'utf8').digest('hex');
 }
+
+/**
+ * crypto.hash (Node 20.12+, 21.7+) hashes a string in one call, about twice as fast as
+ * createHash().update().digest() for inputs this small: the verifier and the sealer hash every entry.
+ * Strings are hashed as UTF-8 either way.
+ */
+const oneShotSha256 = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
