@@ -146,8 +146,8 @@ export class AuditService {
         )
       ).rows.map((a) => ({ seq: Number(a.seq), hash: a.hash, anchoredAt: a.anchored_at }));
       const head = (await client.query<{ seq: string; hash: string }>('SELECT seq::text AS seq, hash FROM audit_head')).rows[0];
-      const tip = (await client.query<{ seq: string }>('SELECT coalesce(max(seq), 0)::text AS seq FROM audit_chain')).rows[0];
-      const verifier = new ChainVerifier(anchors, head ? { seq: Number(head.seq), hash: head.hash } : null, Number(tip.seq));
+      const tip = Number((await client.query<{ seq: string }>('SELECT coalesce(max(seq), 0)::text AS seq FROM audit_chain')).rows[0].seq);
+      const verifier = new ChainVerifier(anchors, head ? { seq: Number(head.seq), hash: head.hash } : null, tip);
       for await (const batch of copyRows(client, VERIFY_QUERY)) {
         for (const f of batch) {
           verifier.push({
@@ -170,7 +170,11 @@ export class AuditService {
           });
         }
       }
-      return verifier.report();
+      // Entries newer than the last link: committed, not yet sealed (a removed link shows as a gap in the walk).
+      const unsealed = Number(
+        (await client.query<{ n: string }>('SELECT count(*)::text AS n FROM audit_log WHERE audit_log.seq > $1', [tip])).rows[0].n,
+      );
+      return { ...verifier.report(), unsealed };
     });
     const ms = Date.now() - started;
     this.logger.log(
@@ -308,12 +312,12 @@ export class AuditService {
 }
 
 /**
- * Every seq, in order: its link in the chain beside its entry in the log, either side possibly absent
- * (a gap has no entry; an unsealed entry has no link yet; tampering removes one or the other).
+ * Every link, in order, beside its entry (absent for a gap, or when the row was removed). A LEFT JOIN from
+ * the chain keeps both sides in primary-key order, so the database merges them without sorting.
  */
-const VERIFY_QUERY = `SELECT coalesce(c.seq, l.seq), c.kind, c.prev_hash, c.hash, l.seq IS NOT NULL, ${utcText('l.at')},
+const VERIFY_QUERY = `SELECT c.seq, c.kind, c.prev_hash, c.hash, l.seq IS NOT NULL, ${utcText('l.at')},
   l.actor, l.role, l.municipality, l.action, l.subject, l.object_type, l.object_id, l.purpose, l.lawful_basis_id, l.details::text
-  FROM audit_chain c FULL JOIN audit_log l ON l.seq = c.seq ORDER BY 1`;
+  FROM audit_chain c LEFT JOIN audit_log l ON l.seq = c.seq ORDER BY c.seq`;
 
 function gapLine(row: { seq: string | number; prev_hash: string | null; hash: string | null }): AuditGap {
   return { seq: Number(row.seq), gap: true, prevHash: row.prev_hash!, hash: row.hash! };

@@ -51,9 +51,9 @@ describe('ChainVerifier', () => {
     expect(verify(slipped).firstBroken).toEqual({ seq: 2, reason: 'entry 2 is in the log where the chain records a rollback gap: it was added after the fact' });
   });
 
-  it('names entries missing with their links, swapped entries, and a cut-off tail past an anchor', () => {
+  it('names links missing from the chain, swapped entries, and a cut-off tail past an anchor', () => {
     const rows = chain(6);
-    expect(verify([...rows.slice(0, 2), ...rows.slice(4)]).firstBroken).toEqual({ seq: 3, reason: 'entry 3–4 is missing with its link (the next entry is 5)' });
+    expect(verify([...rows.slice(0, 2), ...rows.slice(4)]).firstBroken).toEqual({ seq: 3, reason: 'link 3–4 is missing from the chain (the next link is 5)' });
     const swapped = [...rows];
     swapped[3] = { ...rows[4], seq: 4 };
     swapped[4] = { ...rows[3], seq: 5 };

@@ -111,7 +111,7 @@ export class ChainVerifier {
       this.broken(
         this.expectedSeq,
         row.seq > this.expectedSeq
-          ? `entry ${this.expectedSeq}${row.seq - this.expectedSeq > 1 ? `–${row.seq - 1}` : ''} is missing with its link (the next entry is ${row.seq})`
+          ? `link ${this.expectedSeq}${row.seq - this.expectedSeq > 1 ? `–${row.seq - 1}` : ''} is missing from the chain (the next link is ${row.seq})`
           : `entry ${row.seq} appears again after entry ${this.expectedSeq - 1}`,
       );
     } else if (row.prevHash !== this.prev) {
