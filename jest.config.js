@@ -16,10 +16,12 @@ const base = {
 
 module.exports = {
   projects: [
-    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,migrations,test}/**/*.spec.ts'] },
+    { ...base, displayName: 'unit', testTimeout: 20_000, testMatch: ['<rootDir>/{apps,libs,migrations,test}/**/*.spec.ts'] },
     {
       ...base,
       displayName: 'integration',
+      // Real services on a shared 2-core machine: slow hashes (scrypt) and cold databases need room.
+      testTimeout: 60_000,
       testMatch: ['<rootDir>/{apps,libs,test}/**/*.int-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
@@ -27,6 +29,7 @@ module.exports = {
     {
       ...base,
       displayName: 'e2e',
+      testTimeout: 90_000,
       testMatch: ['<rootDir>/{apps,test}/**/*.e2e-spec.ts', '<rootDir>/test/**/*.browser-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
