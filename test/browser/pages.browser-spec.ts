@@ -1,3 +1,6 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Page, Response } from 'playwright-core';
 import { Browser, openBrowser, screenshot, seriousViolations, signIn } from './support/browser';
 import { BrowserStack, startStack } from './support/browser-stack';
@@ -195,6 +198,36 @@ describe('the pages in a browser', () => {
       await expectAccessible(page);
       expect(await text('#case-status')).toContain('uždarytas');
       await screenshot(page, 'worker-case-closed');
+    });
+  });
+
+  describe("an administrator's bad upload", () => {
+    it('rejects an extract whose header is wrong, says why, and changes nothing', async () => {
+      await signIn(page, 'admin');
+      await visit('/admin/extracts');
+      await screenshot(page, 'admin-extracts');
+      const before = await stack.db.query<{ id: string; status: string }>(`SELECT id::text, status FROM extract ORDER BY id`);
+      const dir = await mkdtemp(join(tmpdir(), 'tiltas-bad-extract-'));
+      const csv = (await readFile(join(stack.nationDir, 'employment.csv'), 'utf8')).split('\n');
+      csv[0] = csv[0].replace(/^[^,]+/, 'who');
+      await writeFile(join(dir, 'employment.csv'), csv.join('\n'));
+      await page.setInputFiles('#manifest', join(stack.nationDir, 'employment.manifest.json'));
+      await page.setInputFiles('#csv', join(dir, 'employment.csv'));
+      await Promise.all([page.waitForURL(/\/admin\/extracts\/uploads\/[0-9a-f-]{36}$/), page.click('#upload-form button[type=submit]')]);
+      await page.waitForSelector('#upload-verdict', { timeout: 60_000 });
+      await expectAccessible(page);
+      expect(await text('#upload-verdict')).toMatch(/Atmesta: niekas nepakeista\..+/);
+      await screenshot(page, 'admin-upload-rejected');
+      const after = await stack.db.query<{ id: string; status: string }>(`SELECT id::text, status FROM extract WHERE status <> 'REJECTED' ORDER BY id`);
+      expect(after).toEqual(before.filter((e) => e.status !== 'REJECTED'));
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it('shows users and tokens, and the municipalities', async () => {
+      await visit('/admin/users');
+      expect(await page.locator('#users tbody th').count()).toBeGreaterThanOrEqual(5);
+      await visit('/admin/municipalities');
+      await visit('/lawful-bases');
     });
   });
 

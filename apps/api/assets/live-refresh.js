@@ -6,15 +6,17 @@
   var INTERVAL = 2000;
   function swap(html) {
     var next = new DOMParser().parseFromString(html, 'text/html');
+    // Whether the fresh page still has work in progress, read before its parts are moved into this page.
+    var stillRunning = Boolean(next.querySelector('[data-live]'));
+    var freshProgress = next.querySelector('[data-live]:not([data-live-region] [data-live])');
+    var progress = document.querySelector('[data-live]:not([data-live-region] [data-live])');
     document.querySelectorAll('[data-live-region]').forEach(function (region) {
       var fresh = region.id ? next.getElementById(region.id) : null;
       if (fresh) region.replaceWith(fresh);
     });
-    var progress = document.querySelector('[data-live]');
-    var freshProgress = next.querySelector('[data-live]');
     if (progress && !freshProgress) progress.remove();
     else if (progress && freshProgress) progress.replaceWith(freshProgress);
-    return Boolean(freshProgress);
+    return stillRunning;
   }
   function tick() {
     fetch(window.location.href, { credentials: 'same-origin', headers: { Accept: 'text/html' } })

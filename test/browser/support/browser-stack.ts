@@ -55,7 +55,7 @@ export async function startStack(): Promise<BrowserStack> {
   const summary = await generateNation({ ...NATION, outDir: nationDir });
   const db = await createTestDatabase({ PSEUDONYM_KEY_FILE: join(nationDir, 'demo-pseudonym-key.json') });
   const worker = await NestFactory.createApplicationContext(WorkerModule.forRoot({ config: db.config, schedules: false }), { logger: false });
-  const api = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot({ config: db.config }), { logger: false });
+  const api = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot({ config: db.config }), { logger: false, abortOnError: false });
   configureApp(api, { logLevel: 'silent' });
   await api.listen(0, '127.0.0.1');
   const port = (api.getHttpServer().address() as AddressInfo).port;

@@ -1,10 +1,13 @@
 import { Module } from '@nestjs/common';
+import { AccessModule } from '@tiltas/access';
 import { AuditModule } from '@tiltas/audit';
 import { IdentificationModule } from '@tiltas/identification';
 import { LawfulBasesModule } from '@tiltas/lawful-bases';
 import { LettersModule } from '@tiltas/letters';
 import { OutreachModule } from '@tiltas/outreach';
 import { QueueModule } from '@tiltas/queue';
+import { RegistersModule } from '@tiltas/registers';
+import { AdminPagesController } from './admin-pages.controller';
 import { AuditPagesController, LawfulBasesPageController } from './audit-pages.controller';
 import { CasePagesController } from './case-pages.controller';
 import { CoordinationPagesController } from './coordination-pages.controller';
@@ -14,7 +17,7 @@ import { RunsPagesController } from './runs-pages.controller';
 
 /** The server-rendered pages: thin controllers over the same lib services the JSON API calls. */
 @Module({
-  imports: [AuditModule, LawfulBasesModule, IdentificationModule, QueueModule, OutreachModule, LettersModule],
-  controllers: [HomePageController, AuditPagesController, LawfulBasesPageController, CriteriaPagesController, RunsPagesController, CasePagesController, CoordinationPagesController],
+  imports: [AccessModule, AuditModule, LawfulBasesModule, IdentificationModule, QueueModule, OutreachModule, LettersModule, RegistersModule.forRoot()],
+  controllers: [HomePageController, AuditPagesController, LawfulBasesPageController, CriteriaPagesController, RunsPagesController, CasePagesController, CoordinationPagesController, AdminPagesController],
 })
 export class PagesModule {}

@@ -1,0 +1,72 @@
+import { Controller, Get, Param, ParseUUIDPipe, Query, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { Actor, ApiTokensService, CurrentActor, Roles, UsersService, actorScope } from '@tiltas/access';
+import { ExtractsQueryService, MUNICIPALITY_CODES, REGISTER_CODES, UploadsService } from '@tiltas/registers';
+import type { Response } from 'express';
+import { field, renderPage } from './page-render';
+
+/**
+ * The administrator's pages: extracts (upload with a progress bar, each upload's outcome, each extract's
+ * status and quarantine), municipalities, users and API tokens. The upload itself goes to the extracts
+ * API (multipart, streamed to storage); these pages read what became of it.
+ */
+@ApiExcludeController()
+@Controller('admin')
+@Roles('ADMIN')
+export class AdminPagesController {
+  constructor(
+    private readonly extracts: ExtractsQueryService,
+    private readonly uploads: UploadsService,
+    private readonly users: UsersService,
+    private readonly tokens: ApiTokensService,
+  ) {}
+
+  @Get('extracts')
+  async extractsPage(@CurrentActor() actor: Actor, @Res() res: Response): Promise<void> {
+    const [extracts, uploads] = await Promise.all([this.extracts.list(), this.uploads.list(20)]);
+    renderPage(res, actor, 'admin-extracts', 'extracts.title', {
+      extracts,
+      uploads: uploads.map((u) => ({ ...u, outcomeStatus: u.outcome && 'status' in u.outcome ? u.outcome.status : u.outcome && 'error' in u.outcome ? 'FAILED' : null })),
+      scripts: ['extract-upload.js'],
+    });
+  }
+
+  @Get('extracts/uploads/:id')
+  async upload(@CurrentActor() actor: Actor, @Param('id', new ParseUUIDPipe()) id: string, @Res() res: Response): Promise<void> {
+    const upload = await this.uploads.get(id);
+    const finished = upload.status === 'DONE' || upload.status === 'FAILED';
+    const outcome = upload.outcome && 'status' in upload.outcome ? upload.outcome : null;
+    renderPage(res, actor, 'admin-upload', 'extracts.upload.title', {
+      titleParams: { id },
+      upload,
+      outcome,
+      error: upload.outcome && 'error' in upload.outcome ? upload.outcome.error : null,
+      rejected: outcome?.status === 'REJECTED' || upload.status === 'FAILED',
+      accepted: outcome?.status === 'ACCEPTED',
+      refresh: !finished,
+    });
+  }
+
+  @Get('extracts/:register/quarantine')
+  async quarantine(@CurrentActor() actor: Actor, @Param('register') register: string, @Query() query: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    const listing = await this.extracts.quarantine(register, field(query, 'asOf'), 1000);
+    renderPage(res, actor, 'admin-quarantine', 'extracts.quarantine.title', { titleParams: { register }, listing });
+  }
+
+  @Get('municipalities')
+  async municipalities(@CurrentActor() actor: Actor, @Res() res: Response): Promise<void> {
+    const users = await this.users.listUsers(actorScope(actor));
+    const perMunicipality = new Map<string, number>();
+    for (const u of users) if (u.municipality) perMunicipality.set(u.municipality, (perMunicipality.get(u.municipality) ?? 0) + 1);
+    renderPage(res, actor, 'admin-municipalities', 'municipalities.title', {
+      municipalities: MUNICIPALITY_CODES.map((code) => ({ code, users: perMunicipality.get(code) ?? 0 })),
+      registers: REGISTER_CODES,
+    });
+  }
+
+  @Get('users')
+  async usersPage(@CurrentActor() actor: Actor, @Res() res: Response): Promise<void> {
+    const [users, tokens] = await Promise.all([this.users.listUsers(actorScope(actor)), this.tokens.list(actorScope(actor))]);
+    renderPage(res, actor, 'admin-users', 'users.title', { users, tokens });
+  }
+}
