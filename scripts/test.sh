@@ -12,4 +12,5 @@ export TEST_REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379}"
 node scripts/check-services.js "$TEST_DATABASE_URL" "$TEST_REDIS_URL"
 json_args=()
 if [ -n "${JEST_JSON:-}" ]; then json_args=(--json --outputFile="$JEST_JSON"); fi
-exec scripts/jest.sh --maxWorkers="${JEST_WORKERS:-2}" "${json_args[@]}" "$@"
+# --forceExit: a driver that keeps a socket open after its suite must not hold the whole run hostage.
+exec scripts/jest.sh --maxWorkers="${JEST_WORKERS:-2}" --forceExit "${json_args[@]}" "$@"

@@ -1,10 +1,7 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
+import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { Clock } from '@tiltas/common';
 import { APP_CONFIG, AppConfig } from '@tiltas/config';
 import { JobName } from '@tiltas/queue';
-// The cron engine @nestjs/schedule runs on, used directly because IDENTIFY_CRON comes from configuration.
-import { CronJob } from 'cron';
 import { SchedulesService } from './schedules.service';
 
 /**
@@ -14,27 +11,14 @@ import { SchedulesService } from './schedules.service';
  */
 @Injectable()
 export class IdentifySchedule implements OnApplicationBootstrap {
-  private readonly logger = new Logger('IdentifySchedule');
-
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly schedules: SchedulesService,
     private readonly clock: Clock,
-    // Absent when the worker runs with schedules off (tests tick by hand).
-    @Optional() private readonly registry?: SchedulerRegistry,
   ) {}
 
   onApplicationBootstrap(): void {
-    if (!this.registry) return;
-    const job = CronJob.from({
-      cronTime: this.config.identification.cron,
-      timeZone: 'UTC',
-      start: true,
-      onTick: () => {
-        this.tick().catch((err: unknown) => this.logger.error({ err }, 'identification tick failed'));
-      },
-    });
-    this.registry.addCronJob('identify', job as never);
+    this.schedules.every('identify', this.config.identification.cron, () => this.tick());
   }
 
   async tick(at: Date = this.clock.now()): Promise<string> {

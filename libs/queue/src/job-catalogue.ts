@@ -30,7 +30,7 @@ export interface JobPayloads {
   [JobName.PING]: { token: string };
   /** `period` is the tick's UTC minute, `2026-10-01T0215`. */
   [JobName.AUDIT_ANCHOR]: { period: string };
-  /** `period` is the tick's UTC second, `2026-10-01T021505`. */
+  /** `period` is the tick's UTC minute, `2026-10-01T0215`. */
   [JobName.AUDIT_SEAL]: { period: string };
   /** The extract_upload row's id; its files are in STORAGE_DIR. */
   [JobName.INGEST_UPLOAD]: { uploadId: string };
