@@ -131,9 +131,8 @@ export class ChainVerifier {
     } else {
       recomputed = chainHash(row.prevHash, canonicalEntry(row, this.details(row.detailsJson)));
     }
-    if (recomputed !== null && recomputed !== row.hash) {
-      if (linkHolds) this.broken(row.seq, `entry ${row.seq} does not match its hash: a field was changed after it was written`);
-      linkHolds = false;
+    if (recomputed !== null && recomputed !== row.hash && linkHolds) {
+      this.broken(row.seq, `entry ${row.seq} does not match its hash: a field was changed after it was written`);
     }
     const anchored = this.anchors.get(row.seq);
     if (anchored !== undefined) {
