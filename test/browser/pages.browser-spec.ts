@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -211,12 +212,16 @@ describe('the pages in a browser', () => {
       const csv = (await readFile(join(stack.nationDir, 'employment.csv'), 'utf8')).split('\n');
       csv[0] = csv[0].replace(/^[^,]+/, 'who');
       await writeFile(join(dir, 'employment.csv'), csv.join('\n'));
-      await page.setInputFiles('#manifest', join(stack.nationDir, 'employment.manifest.json'));
+      // A manifest that matches the changed file, so the header is what the ingest refuses.
+      const manifest = JSON.parse(await readFile(join(stack.nationDir, 'employment.manifest.json'), 'utf8')) as Record<string, unknown>;
+      manifest.sha256 = createHash('sha256').update(csv.join('\n')).digest('hex');
+      await writeFile(join(dir, 'employment.manifest.json'), JSON.stringify(manifest));
+      await page.setInputFiles('#manifest', join(dir, 'employment.manifest.json'));
       await page.setInputFiles('#csv', join(dir, 'employment.csv'));
       await Promise.all([page.waitForURL(/\/admin\/extracts\/uploads\/[0-9a-f-]{36}$/), page.click('#upload-form button[type=submit]')]);
       await page.waitForSelector('#upload-verdict', { timeout: 60_000 });
       await expectAccessible(page);
-      expect(await text('#upload-verdict')).toMatch(/Atmesta: niekas nepakeista\..+/);
+      expect(await text('#upload-verdict')).toMatch(/Atmesta: niekas nepakeista\..*header is wrong/);
       await screenshot(page, 'admin-upload-rejected');
       const after = await stack.db.query<{ id: string; status: string }>(`SELECT id::text, status FROM extract WHERE status <> 'REJECTED' ORDER BY id`);
       expect(after).toEqual(before.filter((e) => e.status !== 'REJECTED'));

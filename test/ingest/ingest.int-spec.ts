@@ -7,6 +7,8 @@ import { QueueModule } from '@tiltas/queue';
 import { IngestOutcome, IngestService, RegistersModule } from '@tiltas/registers';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 import { csvOf, freshDir, lawfulBasisInsert, POPULATION_HEADER, populationRows, pseudonymOf, writeDelivery } from './ingest-fixtures';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 
 const ACTOR = { userId: 'system:test', role: 'SYSTEM', municipality: null, scope: 'national' as const };
 const EMPLOYMENT_HEADER = 'pseudonym,employer,kind,employed_from,employed_to';
@@ -103,6 +105,14 @@ describe('ingest of register extracts', () => {
     expect(await visible('population')).toEqual(before);
     expect((await db.query<{ n: string }>(`SELECT count(*) AS n FROM extract WHERE register = 'population'`))[0].n).toBe('1');
     expect((await db.query<{ action: string }>(`SELECT action FROM audit_log ORDER BY seq DESC LIMIT 1`))[0].action).toBe('extract.already_loaded');
+  });
+
+  it('rejects another file delivered under the manifest of an extract it holds, at once and without a retry', async () => {
+    // The manifest of the active population (same register, asOf and sha256) beside a file that differs.
+    const dir = await writeDelivery(await freshDir('swapped'), 'population', csvOf(POPULATION_HEADER, populationRows(0, 200)));
+    await writeFile(join(dir, 'population.csv'), csvOf(POPULATION_HEADER.replace('pseudonym', 'who'), populationRows(0, 200)));
+    await expectRejectedLeavingNothing(dir, 'population', /^sha256 does not match the file/);
+    expect((await db.query<{ n: string }>(`SELECT count(*) AS n FROM extract WHERE register = 'population' AND status <> 'REJECTED'`))[0].n).toBe('1');
   });
 
   describe('rejects whole, leaving the active extract as it was', () => {

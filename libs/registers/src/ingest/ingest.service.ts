@@ -133,8 +133,12 @@ export class IngestService {
     await this.extracts.lockRegister(client, register);
     try {
       const loaded = await this.extracts.findByNaturalKey(client, register, manifest.asOf, manifest.sha256);
-      if (loaded && loaded.status !== 'LOADING' && (await sha256OfFile(csvPath)) === manifest.sha256) {
-        return await this.alreadyLoaded(request, manifest, loaded, purpose);
+      if (loaded && loaded.status !== 'LOADING') {
+        const actual = await sha256OfFile(csvPath);
+        if (actual === manifest.sha256) return await this.alreadyLoaded(request, manifest, loaded, purpose);
+        // The manifest names an extract we hold, but the file beside it is another: a rejection, not a
+        // second load (which the natural key would refuse on every retry).
+        throw new Rejection(`sha256 does not match the file (manifest ${manifest.sha256}, file ${actual})`);
       }
       const extractId = await this.extracts.startLoading(client, manifest, request.source, request.actor.userId);
       try {
