@@ -65,5 +65,4 @@ export function configureApp(app: NestExpressApplication, options: { logLevel?: 
     .build();
   SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, openApi), { jsonDocumentUrl: 'api/docs/openapi.json' });
 
-  app.enableShutdownHooks();
 }

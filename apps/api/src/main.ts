@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { PinoNestLogger, createLogger } from '@tiltas/common';
+import { PinoNestLogger, createLogger, stopOnSignals } from '@tiltas/common';
 import { ConfigError, loadConfig, preflight } from '@tiltas/config';
 import { ApiModule } from './api.module';
 import { configureApp } from './configure-app';
@@ -15,6 +15,7 @@ async function bootstrap(): Promise<void> {
     bodyParser: true,
   });
   configureApp(app);
+  stopOnSignals(app, logger);
   await app.listen(config.http.port, config.http.host);
   logger.info({ url: config.http.publicUrl, secretsFromDemo: config.secrets.demo }, 'api listening');
 }

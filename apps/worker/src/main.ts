@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { PinoNestLogger, createLogger } from '@tiltas/common';
+import { PinoNestLogger, createLogger, stopOnSignals } from '@tiltas/common';
 import { ConfigError, loadConfig, preflight } from '@tiltas/config';
 import { WorkerModule } from './worker.module';
 
@@ -11,7 +11,7 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot({ config }), {
     logger: new PinoNestLogger(logger),
   });
-  app.enableShutdownHooks();
+  stopOnSignals(app, logger);
   logger.info({ secretsFromDemo: config.secrets.demo }, 'worker started');
 }
 

@@ -3,3 +3,4 @@ export * from './clock';
 export * from './dates';
 export * from './logger';
 export * from './clock.module';
+export * from './graceful-shutdown';
