@@ -16,12 +16,11 @@ const base = {
 
 module.exports = {
   projects: [
-    { ...base, displayName: 'unit', testTimeout: 20_000, testMatch: ['<rootDir>/{apps,libs,migrations,test}/**/*.spec.ts'] },
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,migrations,test}/**/*.spec.ts'] },
     {
       ...base,
       displayName: 'integration',
-      // Real services on a shared 2-core machine: slow hashes (scrypt) and cold databases need room.
-      testTimeout: 60_000,
+      setupFilesAfterEnv: ['<rootDir>/test/support/slow-services.ts'],
       testMatch: ['<rootDir>/{apps,libs,test}/**/*.int-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
@@ -29,7 +28,7 @@ module.exports = {
     {
       ...base,
       displayName: 'e2e',
-      testTimeout: 90_000,
+      setupFilesAfterEnv: ['<rootDir>/test/support/slow-services.ts'],
       testMatch: ['<rootDir>/{apps,test}/**/*.e2e-spec.ts', '<rootDir>/test/**/*.browser-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
