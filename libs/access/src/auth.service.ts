@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AuditService } from '@tiltas/audit';
+import { AuditEntryInput, AuditService } from '@tiltas/audit';
 import { Clock, DomainError, ErrorCode } from '@tiltas/common';
 import { DatabaseService, SYSTEM_SCOPE } from '@tiltas/database';
 import { randomBytes } from 'node:crypto';
@@ -125,17 +125,24 @@ export class AuthService {
   }
 
   private async recordFailure(user: UserEntity | null, reason: SignInFailure): Promise<void> {
-    // The attempted username is not recorded: people type passwords into the username field.
     await this.db.transaction(SYSTEM_SCOPE('auth'), (manager) =>
-      this.audit.record(manager, {
-        actor: user ? user.id : 'system:auth',
-        role: user ? user.role : 'SYSTEM',
-        municipality: user ? user.municipality : null,
-        action: 'auth.sign_in_failed',
-        objectType: user ? 'user' : null,
-        objectId: user ? user.id : null,
-        details: { reason },
-      }),
+      this.audit.record(manager, signInFailedEntry(user, { reason })),
     );
   }
+}
+
+/**
+ * The audit entry of a failed sign-in, by password or OpenID Connect. The attempted username is not
+ * recorded: people type passwords into the username field.
+ */
+export function signInFailedEntry(user: UserEntity | null, details: Record<string, string>): AuditEntryInput {
+  return {
+    actor: user ? user.id : 'system:auth',
+    role: user ? user.role : 'SYSTEM',
+    municipality: user ? user.municipality : null,
+    action: 'auth.sign_in_failed',
+    objectType: user ? 'user' : null,
+    objectId: user ? user.id : null,
+    details,
+  };
 }

@@ -6,7 +6,7 @@ import { DatabaseService, SYSTEM_SCOPE } from '@tiltas/database';
 import { Redis } from 'ioredis';
 import { JsonWebKey, KeyObject, createHash, createPublicKey, randomBytes, randomUUID, verify } from 'node:crypto';
 import { ACCESS_REDIS } from './access-redis';
-import { AuthService, SignedIn } from './auth.service';
+import { AuthService, SignedIn, signInFailedEntry } from './auth.service';
 import { Role, isRole, roleMunicipalityProblem } from './roles';
 import { UserEntity } from './user.entity';
 import { DEFAULT_CASELOAD_LIMIT } from './users.service';
@@ -248,15 +248,7 @@ export class OidcService {
 
   private async recordFailure(user: UserEntity | null, reason: string): Promise<void> {
     await this.db.transaction(SYSTEM_SCOPE('auth'), (manager) =>
-      this.audit.record(manager, {
-        actor: user ? user.id : 'system:auth',
-        role: user ? user.role : 'SYSTEM',
-        municipality: user ? user.municipality : null,
-        action: 'auth.sign_in_failed',
-        objectType: user ? 'user' : null,
-        objectId: user ? user.id : null,
-        details: { reason, method: 'oidc' },
-      }),
+      this.audit.record(manager, signInFailedEntry(user, { reason, method: 'oidc' })),
     );
   }
 

@@ -36,7 +36,8 @@ export interface AnchorRow {
   readonly anchoredBy: string;
 }
 
-interface EntryRow {
+/** A log entry as PostgreSQL returns it (the sealer reads the same shape). */
+export interface LogRow {
   seq: string;
   at: string;
   actor: string;
@@ -49,6 +50,10 @@ interface EntryRow {
   purpose: string | null;
   lawful_basis_id: string | null;
   details: string;
+}
+
+/** An entry with its link in the chain (null until sealed). */
+interface EntryRow extends LogRow {
   prev_hash: string | null;
   hash: string | null;
 }

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DatabaseService } from '@tiltas/database';
 import type { PoolClient } from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { utcText } from './audit-log.repository';
+import { LogRow, utcText } from './audit-log.repository';
 import { canonicalDetails, canonicalEntry, chainHash, gapCanonical } from './canonical-entry';
 
 export interface SealRun {
@@ -22,21 +22,6 @@ export interface SealRun {
 const SEAL_LOCK = 'audit.seal';
 const BATCH = 5_000;
 const POLL_MS = 20;
-
-interface LogRow {
-  seq: string;
-  at: string;
-  actor: string;
-  role: string;
-  municipality: string | null;
-  action: string;
-  subject: string | null;
-  object_type: string | null;
-  object_id: string | null;
-  purpose: string | null;
-  lawful_basis_id: string | null;
-  details: string;
-}
 
 /**
  * Links committed entries into the hash chain (audit_chain), strictly in seq order, after they commit: the
