@@ -1,4 +1,4 @@
-import { GENESIS_HASH } from './audit-entry';
+import { AuditEntry, GENESIS_HASH } from './audit-entry';
 import { canonicalDetails, canonicalEntry, chainHash, gapCanonical } from './canonical-entry';
 
 /**
@@ -6,22 +6,11 @@ import { canonicalDetails, canonicalEntry, chainHash, gapCanonical } from './can
  * none) beside the entry the log holds for it (`inLog`; its fields are then set, `details` as the
  * database's JSON text).
  */
-export interface ChainRow {
-  readonly seq: number;
+export interface ChainRow extends Omit<AuditEntry, 'details' | 'prevHash' | 'hash'> {
   readonly kind: 'entry' | 'gap' | null;
   readonly prevHash: string | null;
   readonly hash: string | null;
   readonly inLog: boolean;
-  readonly at: string;
-  readonly actor: string;
-  readonly role: string;
-  readonly municipality: string | null;
-  readonly action: string;
-  readonly subject: string | null;
-  readonly objectType: string | null;
-  readonly objectId: string | null;
-  readonly purpose: string | null;
-  readonly lawfulBasisId: string | null;
   readonly detailsJson: string;
 }
 
