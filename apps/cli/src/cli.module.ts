@@ -6,7 +6,7 @@ import { AppConfig, ConfigModule } from '@tiltas/config';
 import { DatabaseModule } from '@tiltas/database';
 import { IdentificationModule } from '@tiltas/identification';
 import { LawfulBasesModule } from '@tiltas/lawful-bases';
-import { OutreachModule } from '@tiltas/outreach';
+import { CaseRetentionModule, OutreachModule } from '@tiltas/outreach';
 import { QueueModule } from '@tiltas/queue';
 import { RegistersModule } from '@tiltas/registers';
 
@@ -16,7 +16,7 @@ export class CliModule {
   static forRoot(config: AppConfig, clock?: Clock): DynamicModule {
     return {
       module: CliModule,
-      imports: [ConfigModule.forRoot(config), ClockModule.forRoot(clock), DatabaseModule.forRoot({ owner: true }), QueueModule, AuditModule, LawfulBasesModule, AccessModule, RegistersModule.forRoot({ ingest: true }), IdentificationModule, OutreachModule],
+      imports: [ConfigModule.forRoot(config), ClockModule.forRoot(clock), DatabaseModule.forRoot({ owner: true }), QueueModule, AuditModule, LawfulBasesModule, AccessModule, RegistersModule.forRoot({ ingest: true }), IdentificationModule, OutreachModule, CaseRetentionModule],
     };
   }
 }

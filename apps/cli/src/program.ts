@@ -10,6 +10,7 @@ import { registerLawfulBasisCommands } from './commands/lawful-basis.commands';
 import { registerOutreachCommands } from './commands/outreach.commands';
 import { registerIdentifyCommand } from './commands/identify.command';
 import { registerPseudonymiseCommand } from './commands/pseudonymise.command';
+import { registerRetentionCommand } from './commands/retention.command';
 import { registerSynthCommand } from './commands/synth.command';
 import { registerTokensCommands } from './commands/tokens.commands';
 import { registerUsersCommands } from './commands/users.commands';
@@ -33,5 +34,6 @@ export function buildProgram(io: CliIo): Command {
   registerIdentifyCommand(program, io);
   registerCasesCommands(program, io);
   registerOutreachCommands(program, io);
+  registerRetentionCommand(program, io);
   return program;
 }

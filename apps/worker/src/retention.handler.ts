@@ -1,15 +1,24 @@
 import { Injectable } from '@nestjs/common';
+import { CaseRetentionService } from '@tiltas/outreach';
 import { JobHandler, JobName, JobPayloads } from '@tiltas/queue';
 import { RetentionService } from '@tiltas/registers';
 
-/** The daily retention run: superseded extracts past their period are detached, dropped and logged. */
+/**
+ * The daily retention run: superseded extracts past their period are detached and dropped, closed cases
+ * past theirs are deleted with their history; each purge is logged. Safe to run twice: what is purged is
+ * no longer a candidate.
+ */
 @Injectable()
 export class RetentionHandler {
-  constructor(private readonly retention: RetentionService) {}
+  constructor(
+    private readonly extracts: RetentionService,
+    private readonly cases: CaseRetentionService,
+  ) {}
 
   @JobHandler(JobName.RETENTION)
-  async handle(payload: JobPayloads[JobName.RETENTION]): Promise<{ period: string; purgedExtracts: number[] }> {
-    const purged = await this.retention.purgeSupersededExtracts();
-    return { period: payload.period, purgedExtracts: purged.map((p) => p.id) };
+  async handle(payload: JobPayloads[JobName.RETENTION]): Promise<{ period: string; purgedExtracts: number[]; purgedCases: number }> {
+    const purged = await this.extracts.purgeSupersededExtracts();
+    const cases = await this.cases.purgeClosedCases();
+    return { period: payload.period, purgedExtracts: purged.map((p) => p.id), purgedCases: cases.purged };
   }
 }

@@ -7,6 +7,7 @@ import { AuditAnchorHandler, AuditModule } from '@tiltas/audit';
 import { DatabaseModule } from '@tiltas/database';
 import { IdentificationModule, IdentifyHandler } from '@tiltas/identification';
 import { LettersModule, SendMessageHandler } from '@tiltas/letters';
+import { CaseRetentionModule } from '@tiltas/outreach';
 import { QueueModule } from '@tiltas/queue';
 import { RegistersModule } from '@tiltas/registers';
 import { Registry } from 'prom-client';
@@ -42,6 +43,7 @@ export class WorkerModule {
         IdentificationModule,
         LettersModule,
         RegistersModule.forRoot({ ingest: true }),
+        CaseRetentionModule,
         DiscoveryModule,
         ...(options.schedules === false ? [] : [ScheduleModule.forRoot()]),
       ],

@@ -19,6 +19,13 @@ describe('loadConfig', () => {
     expect((error as ConfigError).problems).toHaveLength(4);
   });
 
+  it('refuses a closed-case retention no longer than the decline cool-off, naming both', () => {
+    expect(() => loadConfig({ RETENTION_CLOSED_CASE_DAYS: '180', DECLINE_COOLOFF_DAYS: '180', DEMO_SECRETS_FILE: demoFile() })).toThrow(
+      /RETENTION_CLOSED_CASE_DAYS: must be more than DECLINE_COOLOFF_DAYS \(180\)/,
+    );
+    expect(loadConfig({ RETENTION_CLOSED_CASE_DAYS: '181', DECLINE_COOLOFF_DAYS: '180', DEMO_SECRETS_FILE: demoFile() }).retention.closedCaseDays).toBe(181);
+  });
+
   it('runs in development with nothing set, on generated demo secrets that it marks as such', () => {
     const file = demoFile();
     const config = loadConfig({ DEMO_SECRETS_FILE: file });

@@ -197,6 +197,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (raw.OIDC_ISSUER && (!raw.OIDC_CLIENT_ID || !raw.OIDC_CLIENT_SECRET)) {
     problems.push('OIDC_CLIENT_ID, OIDC_CLIENT_SECRET: required when OIDC_ISSUER is set');
   }
+  // A DECLINED case suppresses the person while it exists: purging it sooner would list them again early.
+  if (raw.RETENTION_CLOSED_CASE_DAYS <= raw.DECLINE_COOLOFF_DAYS) {
+    problems.push(
+      `RETENTION_CLOSED_CASE_DAYS: must be more than DECLINE_COOLOFF_DAYS (${raw.DECLINE_COOLOFF_DAYS}), or a declined person is listed again before the cool-off ends`,
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   let sessionSecret = raw.SESSION_SECRET;

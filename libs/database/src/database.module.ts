@@ -3,10 +3,12 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, AppConfig } from '@tiltas/config';
 import { Pool } from 'pg';
 import { DatabaseService } from './database.service';
+import { createOwnerDataSource, OWNER_DATA_SOURCE, OwnerDataSourceCloser } from './owner-data-source';
 
 /**
- * The owner's pool: table owner (or superuser) rights, for the few paths that need DDL: loading an
- * extract into its own partition and dropping superseded ones. Only the worker and the CLI get it.
+ * The owner's pool: table owner (or superuser) rights, for the few paths that need DDL or a right the
+ * application role lacks: loading an extract into its own partition, dropping superseded ones, deleting
+ * closed cases past retention. Only the worker and the CLI get it (and OWNER_DATA_SOURCE beside it).
  */
 export const OWNER_POOL = Symbol('OWNER_POOL');
 
@@ -19,7 +21,7 @@ class OwnerPoolCloser implements OnApplicationShutdown {
 }
 
 export interface DatabaseModuleOptions {
-  /** Also provide OWNER_POOL (worker, CLI). The api never has it. */
+  /** Also provide OWNER_POOL and OWNER_DATA_SOURCE (worker, CLI). The api never has them. */
   readonly owner?: boolean;
 }
 
@@ -36,6 +38,8 @@ export class DatabaseModule {
               new Pool({ connectionString: config.database.ownerUrl, max: 4, application_name: 'tiltas-owner' }),
           },
           OwnerPoolCloser,
+          { provide: OWNER_DATA_SOURCE, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createOwnerDataSource(config) },
+          OwnerDataSourceCloser,
         ]
       : [];
     return {
@@ -55,7 +59,7 @@ export class DatabaseModule {
         }),
       ],
       providers: [DatabaseService, ...ownerProviders],
-      exports: [DatabaseService, ...(options.owner ? [OWNER_POOL] : [])],
+      exports: [DatabaseService, ...(options.owner ? [OWNER_POOL, OWNER_DATA_SOURCE] : [])],
     };
   }
 }

@@ -24,3 +24,6 @@ export { closeProblem, referralStepProblem, stepProblem } from './case-rules';
 export type { CaseStep, CloseFacts } from './case-rules';
 export { outreachScope, systemOutreachActor } from './outreach-actor';
 export type { OutreachActor } from './outreach-actor';
+export { CaseRetentionModule } from './case-retention.module';
+export { CaseRetentionService } from './case-retention.service';
+export type { CaseRetentionResult } from './case-retention.service';

@@ -1,24 +1,13 @@
-import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { AuditModule, AuditService } from '@tiltas/audit';
-import { APP_CONFIG, AppConfig } from '@tiltas/config';
 import { ContactsModule } from '@tiltas/contacts';
 import { LawfulBasesModule, LawfulBasisService } from '@tiltas/lawful-bases';
-import { DataSource } from 'typeorm';
 import { ExtractsQueryService } from './ingest/extracts-query.service';
 import { INGEST_AUDIT, INGEST_LAWFUL_BASES } from './ingest/ingest-ports';
 import { IngestService } from './ingest/ingest.service';
-import { createOwnerDataSource, OWNER_DATA_SOURCE } from './ingest/owner-data-source';
 import { RetentionService } from './ingest/retention.service';
 import { UploadIngestService } from './ingest/upload-ingest.service';
 import { UploadsService } from './ingest/uploads.service';
-
-@Injectable()
-class OwnerDataSourceCloser implements OnApplicationShutdown {
-  constructor(@Inject(OWNER_DATA_SOURCE) private readonly ds: DataSource) {}
-  async onApplicationShutdown(): Promise<void> {
-    if (this.ds.isInitialized) await this.ds.destroy();
-  }
-}
 
 export interface RegistersModuleOptions {
   /**
@@ -35,8 +24,6 @@ export class RegistersModule {
   static forRoot(options: RegistersModuleOptions = {}): DynamicModule {
     const ingest = options.ingest
       ? [
-          { provide: OWNER_DATA_SOURCE, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createOwnerDataSource(config) },
-          OwnerDataSourceCloser,
           { provide: INGEST_AUDIT, useExisting: AuditService },
           { provide: INGEST_LAWFUL_BASES, useExisting: LawfulBasisService },
           IngestService,

@@ -3,7 +3,7 @@ import type { AuditActor } from '@tiltas/audit';
 import { DomainError, ErrorCode, isDomainError } from '@tiltas/common';
 import { APP_CONFIG, AppConfig } from '@tiltas/config';
 import { ContactsVault } from '@tiltas/contacts';
-import { applyScope, OWNER_POOL } from '@tiltas/database';
+import { applyScope, OWNER_DATA_SOURCE, OWNER_POOL } from '@tiltas/database';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -20,7 +20,6 @@ import { ExtractPair, findExtractPairs } from './extract-pairs';
 import { ExtractRepository } from './extract.repository';
 import { IngestOutcome, oneLine, quarantineLimit } from './ingest-outcome';
 import { INGEST_AUDIT, INGEST_LAWFUL_BASES, IngestAudit, IngestLawfulBases } from './ingest-ports';
-import { OWNER_DATA_SOURCE } from './owner-data-source';
 import { createPartitionSql, moveRepeatedPersonsSql, partitionIndexSql, partitionTable } from './partition-sql';
 
 /** One delivery to ingest: a CSV and its manifest (either may be missing, which rejects it). */

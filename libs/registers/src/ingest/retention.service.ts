@@ -1,11 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Clock } from '@tiltas/common';
 import { APP_CONFIG, AppConfig } from '@tiltas/config';
-import { applyScope, SYSTEM_SCOPE } from '@tiltas/database';
+import { applyScope, OWNER_DATA_SOURCE, SYSTEM_SCOPE } from '@tiltas/database';
 import { DataSource } from 'typeorm';
 import { ExtractRepository } from './extract.repository';
 import { INGEST_AUDIT, IngestAudit } from './ingest-ports';
-import { OWNER_DATA_SOURCE } from './owner-data-source';
 
 export interface PurgedExtract {
   readonly id: number;
