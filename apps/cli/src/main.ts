@@ -29,6 +29,13 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that stops early (`tiltas cases export | head`) closes the pipe: end quietly, as Unix tools do,
+// instead of dying on an unhandled EPIPE with a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(process.exitCode ?? 0);
+});
+
 main(process.argv).then((code) => {
   process.exitCode = code;
 });
