@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { Actor, actorScope } from '@tiltas/access';
 import { AuditService } from '@tiltas/audit';
 import { Clock, DomainError } from '@tiltas/common';
-import { ContactsVault } from '@tiltas/contacts';
 import { DatabaseService } from '@tiltas/database';
+import { ContactRevealService } from '@tiltas/outreach';
 import { caseIdFrom, heldCase } from './case-holder';
 import { LetterTemplatesService } from './letter-templates.service';
 import { LettersRepository } from './letters.repository';
@@ -18,16 +18,20 @@ export interface InvitationLetter {
 
 /**
  * The printable invitation letter for a case the actor holds, in the person's language, addressed from
- * the contacts vault. Printing shows the person's name and address, so it is logged like a reveal
- * (`letter.printed`, with the person's pseudonym and never the address).
+ * the contacts vault. Printing shows the person's name and address, so it is a disclosure like a reveal:
+ * it counts toward the worker's hourly reveal limit, stands in the reveal log that auditors read as
+ * volumes, and is logged (`letter.printed`, with the person's pseudonym and never the address).
  */
+/** The reveal log's purpose for a printed letter (the worker states none: printing is the purpose). */
+const LETTER_PURPOSE = 'invitation letter printed';
+
 @Injectable()
 export class InvitationLetterService {
   constructor(
     private readonly db: DatabaseService,
     private readonly repo: LettersRepository,
     private readonly templates: LetterTemplatesService,
-    private readonly vault: ContactsVault,
+    private readonly reveals: ContactRevealService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
   ) {}
@@ -36,7 +40,7 @@ export class InvitationLetterService {
     const caseId = caseIdFrom(caseIdInput);
     return this.db.transaction(actorScope(actor), async (m) => {
       const c = await heldCase(this.repo, m, actor, caseId);
-      const contact = await this.vault.open(c.pseudonym, m);
+      const { contact, revealId } = await this.reveals.disclose(m, actor, c, LETTER_PURPOSE);
       if (!contact) throw DomainError.conflict(`The contacts register has no address for the person of case ${caseId}`);
       const language: LetterLanguage = isLetterLanguage(contact.language) ? contact.language : 'lt';
       const worker = await this.repo.user(m, actor.userId);
@@ -54,7 +58,7 @@ export class InvitationLetterService {
         objectType: 'case',
         objectId: String(caseId),
         purpose: 'outreach',
-        details: { caseId, language },
+        details: { caseId, language, revealId },
       });
       return { caseId, language, html: letter.html! };
     });

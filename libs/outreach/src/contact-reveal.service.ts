@@ -2,9 +2,10 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { AuditService } from '@tiltas/audit';
 import { Clock, DomainError, ErrorCode, isIsoDate, addDays } from '@tiltas/common';
 import { APP_CONFIG, AppConfig } from '@tiltas/config';
-import { ContactsVault } from '@tiltas/contacts';
+import { ContactsVault, type ContactRecord } from '@tiltas/contacts';
 import { DatabaseService } from '@tiltas/database';
 import type { Redis } from 'ioredis';
+import type { EntityManager } from 'typeorm';
 import { caseEntry, caseForStep } from './case-access';
 import { CasesRepository } from './cases.repository';
 import { OutreachActor, outreachScope } from './outreach-actor';
@@ -109,6 +110,28 @@ export class ContactRevealService {
       revealedAt: this.clock.now().toISOString(),
       revealsLeftThisHour: Math.max(0, limit - used),
     };
+  }
+
+  /**
+   * Opens the vault, inside the caller's transaction, for a disclosure other than the reveal itself: the
+   * printed invitation letter shows the person's name and address to whoever prints it. It counts toward
+   * the same hourly limit and is written to the same reveal log (with `purpose`), so the limit holds and
+   * auditors' volumes see every disclosure to a person. The caller has checked that the actor holds the
+   * case, and writes its own audit entry (naming the returned reveal id) in the same transaction.
+   */
+  async disclose(
+    m: EntityManager,
+    actor: { readonly userId: string },
+    c: { readonly id: number; readonly municipality: string; readonly pseudonym: string },
+    purpose: string,
+  ): Promise<{ contact: ContactRecord | null; revealId: number }> {
+    const limit = this.config.outreach.revealsPerHour;
+    if ((await this.count(actor.userId)) > limit) {
+      throw new DomainError(ErrorCode.RATE_LIMITED, `at most ${limit} contact reveals per hour, printed letters included: try again after the hour turns`, { limitPerHour: limit });
+    }
+    const contact = await this.vault.open(c.pseudonym, m);
+    const revealId = await this.reveals.insert(m, c.id, c.municipality, actor.userId, purpose, contact !== null);
+    return { contact, revealId };
   }
 
   /**

@@ -161,7 +161,14 @@ describe('letters through HTTP', () => {
       const entries = await q<{ actor: string; subject: string; object_id: string; details: object; purpose: string }>(
         `SELECT actor, subject, object_id, details, purpose FROM audit_log WHERE action = 'letter.printed'`,
       );
-      expect(entries).toEqual([{ actor: ids.worker57, subject: pseudonymOf('e2e-held'), object_id: String(held), details: { caseId: held, language: 'ru' }, purpose: 'outreach' }]);
+      // Printing showed a name and an address: it stands in the reveal log beside the reveals, and the entry names it.
+      const reveals = await q<{ id: number; case_id: number; revealed_by: string; purpose: string; found: boolean }>(
+        `SELECT id::int AS id, case_id::int AS case_id, revealed_by, purpose, found FROM contact_reveal`,
+      );
+      expect(reveals).toEqual([{ id: expect.any(Number), case_id: held, revealed_by: ids.worker57, purpose: 'invitation letter printed', found: true }]);
+      expect(entries).toEqual([
+        { actor: ids.worker57, subject: pseudonymOf('e2e-held'), object_id: String(held), details: { caseId: held, language: 'ru', revealId: reveals[0].id }, purpose: 'outreach' },
+      ]);
       expect(await q(`SELECT seq FROM audit_log WHERE details::text LIKE '%Žirmūnų%' OR details::text LIKE '%Ирина%'`)).toEqual([]);
     });
 
