@@ -46,6 +46,15 @@ describe('small-cell suppression of a table with its totals', () => {
     expect(shown.rowTotals).toEqual([33]);
   });
 
+  it('hides a shown cell too when the total would show that the small cells beside it are all 0', () => {
+    expect(suppressTable(table([[0, 0, 9]]), false)).toEqual({ cells: [[SMALL, SMALL, HIDDEN]], rowTotals: [9], colTotals: [SMALL, SMALL, HIDDEN], total: 9 });
+  });
+
+  it('does not let "*" (at least 5) pin a small cell: 0 beside a hidden 5 under a shown 5 is hidden further', () => {
+    const shown = suppressTable(table([[0, 5], [7, 9]]), false);
+    expect(shown).toEqual({ cells: [[SMALL, HIDDEN], [HIDDEN, HIDDEN]], rowTotals: [HIDDEN, HIDDEN], colTotals: [7, 14], total: 21 });
+  });
+
   it('shows zeros and small counts as they are in the national admin view', () => {
     expect(suppressTable(table([[0, 1], [4, 30]]), true)).toEqual({ cells: [[0, 1], [4, 30]], rowTotals: [1, 34], colTotals: [4, 31], total: 35 });
   });

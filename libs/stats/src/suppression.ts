@@ -1,4 +1,4 @@
-import { isSmallCount } from '@tiltas/common';
+import { SMALL_COUNT_LIMIT, isSmallCount } from '@tiltas/common';
 
 /** A count under 5, shown as DESIGN.md asks. */
 export const SMALL = '<5';
@@ -41,12 +41,48 @@ interface Member {
   state: State;
 }
 
+/** A line that adds up: its cells sum to its total (coefficient +1 for a cell, -1 for the total). */
+type Line = ReadonlyArray<{ readonly member: Member; readonly sign: 1 | -1 }>;
+
+/** What a reader knows of a suppressed count from its marker: "<5" is 0–4, "*" is 5 or more. */
+function bounds(m: Member): [number, number] {
+  return m.state === 'small' ? [0, SMALL_COUNT_LIMIT - 1] : [SMALL_COUNT_LIMIT, Infinity];
+}
+
+/**
+ * Whether a reader could work out a suppressed member of the line exactly: from the shown members they
+ * know the suppressed members' signed sum, and from each marker its range; a member whose range that
+ * leaves is a single number is given away. One suppressed member beside a shown total always is; so are
+ * two "<5" cells whose sum the total shows to be 0, or a "<5" beside a "*" that the total pins to 5.
+ */
+function exposed(line: Line): boolean {
+  const hidden = line.filter((e) => e.member.state !== 'shown');
+  if (hidden.length === 0) return false;
+  const known = -line.filter((e) => e.member.state === 'shown').reduce((sum, e) => sum + e.sign * e.member.value, 0);
+  return hidden.some((e, i) => {
+    // The signed sum of the other suppressed members lies in [low, high].
+    let low = 0;
+    let high = 0;
+    hidden.forEach((o, j) => {
+      if (j === i) return;
+      const [lo, hi] = bounds(o.member);
+      low += o.sign === 1 ? lo : -hi;
+      high += o.sign === 1 ? hi : -lo;
+    });
+    const [lo, hi] = bounds(e.member);
+    // sign × count = known − (the others' signed sum), so the count lies between these two.
+    const from = Math.max(lo, e.sign === 1 ? known - high : low - known);
+    const to = Math.min(hi, e.sign === 1 ? known - low : high - known);
+    return from === to;
+  });
+}
+
 /**
  * The table as a viewer may see it. Outside the national admin view every count under 5 becomes "<5"
- * (primary suppression); then, in every line that adds up to a shown total (a row with its total, a
- * column with its total, the margins with the grand total), a line left with exactly one suppressed member
- * would give that member away by subtraction, so the smallest other member of the line is hidden too,
- * inner cells before totals, repeated until no line has a lone suppressed member.
+ * (primary suppression); then every line that adds up (a row with its total, a column with its total,
+ * the margins with the grand total) is checked for a suppressed member a reader could work out exactly
+ * from the shown ones, and while one is, the smallest shown member of that line is hidden too, inner
+ * cells before totals (complementary suppression). Lines are checked one by one, not solved together.
  */
 export function suppressTable(table: CountTable, seesSmall: boolean): ShownTable {
   const member = (value: number, margin: boolean): Member => ({ value, margin, state: !seesSmall && isSmallCount(value) ? 'small' : 'shown' });
@@ -56,18 +92,19 @@ export function suppressTable(table: CountTable, seesSmall: boolean): ShownTable
   const total = member(table.total, true);
 
   if (!seesSmall) {
-    const lines: Member[][] = [
-      ...cells.map((row, r) => [...row, rowTotals[r]]),
-      ...colTotals.map((col, c) => [...cells.map((row) => row[c]), col]),
-      [...rowTotals, total],
-      [...colTotals, total],
+    const line = (parts: readonly Member[], sum: Member): Line => [...parts.map((m) => ({ member: m, sign: 1 as const })), { member: sum, sign: -1 as const }];
+    const lines: Line[] = [
+      ...cells.map((row, r) => line(row, rowTotals[r])),
+      ...colTotals.map((col, c) => line(cells.map((row) => row[c]), col)),
+      line(rowTotals, total),
+      line(colTotals, total),
     ];
     let changed = true;
     while (changed) {
       changed = false;
-      for (const line of lines) {
-        if (line.filter((m) => m.state !== 'shown').length !== 1) continue;
-        const candidates = line.filter((m) => m.state === 'shown');
+      for (const l of lines) {
+        if (!exposed(l)) continue;
+        const candidates = l.map((e) => e.member).filter((m) => m.state === 'shown');
         if (candidates.length === 0) continue;
         const pick = candidates.reduce((best, m) => (m.margin !== best.margin ? (m.margin ? best : m) : m.value < best.value ? m : best));
         pick.state = 'hidden';
