@@ -40,48 +40,47 @@ type Column = { readonly label: Label; readonly figure: string; readonly view: F
 
 const text = (column: Column, value: StatValue | RateValue): string => (column.rate ? rateText(value as RateValue) : countText(value as StatValue));
 
+type Across = 'month' | 'cohort';
+
+/** The months or the cohorts, each with where its number sits in a figure and in the CSV. */
+function along(report: StatsReport, across: Across) {
+  return across === 'month'
+    ? report.months.map((m) => ({ text: m, month: m, cohort: ALL, of: <V>(view: FigureView<V>) => view.byMonth[m] }))
+    : report.cohorts.map((k) => ({ text: k, month: ALL, cohort: k, of: <V>(view: FigureView<V>) => view.byCohort[k] }));
+}
+
+const captionOf = (across: Across, titleKey: string) => ({ key: across === 'month' ? 'statistics.byMonth' : 'statistics.byCohort', titleKey });
+
 /** Figures side by side (columns), once by month and once by cohort (rows), each with its total row. */
 function sideBySide(report: StatsReport, id: string, captionKey: string, columns: readonly Column[]): StatTable[] {
   const cell = (c: Column, month: string, cohort: string, value: StatValue | RateValue): StatCell => ({ text: text(c, value), figure: c.figure, month, cohort });
-  const foot = { label: { key: 'statistics.total' }, cells: columns.map((c) => cell(c, ALL, ALL, c.view.total)) };
-  const labels = columns.map((c) => c.label);
-  return [
-    {
-      id: `${id}-by-month`,
-      caption: { key: 'statistics.byMonth', titleKey: captionKey },
-      corner: { key: 'statistics.month' },
-      columns: labels,
-      rows: report.months.map((m) => ({ label: { text: m }, cells: columns.map((c) => cell(c, m, ALL, c.view.byMonth[m])) })),
-      foot,
-    },
-    {
-      id: `${id}-by-cohort`,
-      caption: { key: 'statistics.byCohort', titleKey: captionKey },
-      corner: { key: 'statistics.cohort' },
-      columns: labels,
-      rows: report.cohorts.map((k) => ({ label: { text: k }, cells: columns.map((c) => cell(c, ALL, k, c.view.byCohort[k])) })),
-      foot,
-    },
-  ];
+  const table = (across: Across): StatTable => ({
+    id: `${id}-by-${across}`,
+    caption: captionOf(across, captionKey),
+    corner: { key: `statistics.${across}` },
+    columns: columns.map((c) => c.label),
+    rows: along(report, across).map((p) => ({ label: { text: p.text }, cells: columns.map((c) => cell(c, p.month, p.cohort, p.of<StatValue | RateValue>(c.view))) })),
+    foot: { label: { key: 'statistics.total' }, cells: columns.map((c) => cell(c, ALL, ALL, c.view.total)) },
+  });
+  return [table('month'), table('cohort')];
 }
 
 /** One row per code (outcome, referral status); columns the months, or the cohorts, and the total. */
 function codesAcross(report: StatsReport, id: string, captionKey: string, cornerKey: string, figures: ReadonlyArray<{ code: string; labelKey: string; view: FigureView }>, prefix: string): StatTable[] {
-  const row = (f: (typeof figures)[number], across: 'month' | 'cohort') => ({
-    label: { key: f.labelKey },
-    cells: [
-      ...(across === 'month'
-        ? report.months.map((m) => ({ text: countText(f.view.byMonth[m]), figure: `${prefix}.${f.code}`, month: m, cohort: ALL }))
-        : report.cohorts.map((k) => ({ text: countText(f.view.byCohort[k]), figure: `${prefix}.${f.code}`, month: ALL, cohort: k }))),
-      { text: countText(f.view.total), figure: `${prefix}.${f.code}`, month: ALL, cohort: ALL },
-    ],
-  });
-  const table = (across: 'month' | 'cohort'): StatTable => ({
+  const table = (across: Across): StatTable => ({
     id: `${id}-by-${across}`,
-    caption: { key: across === 'month' ? 'statistics.byMonth' : 'statistics.byCohort', titleKey: captionKey },
+    caption: captionOf(across, captionKey),
     corner: { key: cornerKey },
-    columns: [...(across === 'month' ? report.months : report.cohorts).map((t) => ({ text: t })), { key: 'statistics.total' }],
-    rows: figures.map((f) => row(f, across)),
+    columns: [...along(report, across).map((p) => ({ text: p.text })), { key: 'statistics.total' }],
+    rows: figures.map((f) => ({
+      label: { key: f.labelKey },
+      cells: [...along(report, across).map((p) => ({ month: p.month, cohort: p.cohort, value: p.of(f.view) })), { month: ALL, cohort: ALL, value: f.view.total }].map((c) => ({
+        text: countText(c.value),
+        figure: `${prefix}.${f.code}`,
+        month: c.month,
+        cohort: c.cohort,
+      })),
+    })),
     // Codes are not parts of one whole here (a case has one outcome, but open cases have none), so no total row.
     foot: { label: {}, cells: [] },
   });
