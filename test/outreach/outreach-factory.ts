@@ -20,6 +20,8 @@ export interface CaseOverrides {
   readonly status?: 'NEW' | 'ASSIGNED' | 'IN_PROGRESS';
   readonly assignedTo?: string | null;
   readonly nextAttemptOn?: string | null;
+  /** When the case was listed (an instant); now when absent. */
+  readonly createdAt?: string;
 }
 
 /**
@@ -51,9 +53,9 @@ export async function insertCase(db: TestDatabase, label: string, o: CaseOverrid
   const run = await fixtureRun(db, cohorts);
   const windowDate = o.windowDate === undefined ? '2026-12-31' : o.windowDate;
   const rows = await db.query<{ id: string }>(
-    `INSERT INTO cases (pseudonym, municipality, status, cohorts, priority, window_date, assigned_to, assigned_at, next_attempt_on, created_run_id)
-     VALUES (decode($1, 'hex'), $2, $3, $4, $5, $6, $7, CASE WHEN $7::uuid IS NULL THEN NULL ELSE now() END, $8, $9) RETURNING id`,
-    [pseudonymOf(label), municipality, o.status ?? 'NEW', cohorts, o.priority ?? 100, windowDate, o.assignedTo ?? null, o.nextAttemptOn ?? null, run],
+    `INSERT INTO cases (pseudonym, municipality, status, cohorts, priority, window_date, assigned_to, assigned_at, next_attempt_on, created_run_id, created_at)
+     VALUES (decode($1, 'hex'), $2, $3, $4, $5, $6, $7, CASE WHEN $7::uuid IS NULL THEN NULL ELSE now() END, $8, $9, coalesce($10::timestamptz, now())) RETURNING id`,
+    [pseudonymOf(label), municipality, o.status ?? 'NEW', cohorts, o.priority ?? 100, windowDate, o.assignedTo ?? null, o.nextAttemptOn ?? null, run, o.createdAt ?? null],
   );
   const id = Number(rows[0].id);
   for (const cohort of cohorts) {

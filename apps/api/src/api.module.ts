@@ -17,6 +17,7 @@ import { PagesModule } from './pages/pages.module';
 import { OutreachHttpModule } from './outreach/outreach-http.module';
 import { DomainErrorFilter } from './platform/domain-error.filter';
 import { RunsHttpModule } from './runs/runs-http.module';
+import { StatsHttpModule } from './stats/stats-http.module';
 import { HealthController } from './system/health.controller';
 import { API_METRICS, MetricsController } from './system/metrics.controller';
 import { StatusPageController } from './system/status-page.controller';
@@ -54,6 +55,7 @@ export class ApiModule {
         OutreachHttpModule,
         PagesModule,
         ExtractsHttpModule,
+        StatsHttpModule,
       ],
       controllers: [HealthController, MetricsController, StatusPageController, SystemController],
       providers: [

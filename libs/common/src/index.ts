@@ -4,3 +4,4 @@ export * from './dates';
 export * from './logger';
 export * from './clock.module';
 export * from './graceful-shutdown';
+export * from './small-counts';

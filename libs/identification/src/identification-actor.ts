@@ -1,4 +1,5 @@
 import type { DbScope } from '@tiltas/database';
+export { seesSmallCounts } from '@tiltas/common';
 
 /**
  * Who asks. Shaped like @tiltas/access's Actor and @tiltas/audit's AuditActor (userId, role, municipality,
@@ -20,7 +21,3 @@ export function scopeOf(actor: IdentificationActor): DbScope {
   return { scope: actor.scope, municipality: actor.municipality, actor: actor.userId, role: actor.role };
 }
 
-/** The national admin view (and the system) sees counts as they are; everyone else sees small cells suppressed. */
-export function seesSmallCounts(actor: IdentificationActor): boolean {
-  return actor.scope === 'national' && (actor.role === 'ADMIN' || actor.role === 'SYSTEM');
-}

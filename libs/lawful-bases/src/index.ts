@@ -13,5 +13,5 @@ export { coverageProblems } from './coverage';
 export type { CoverageBasis, CoverageInput, CoverageVerdict } from './coverage';
 export type { LawfulBasisRecord } from './lawful-basis.repository';
 export { LawfulBasisService } from './lawful-basis.service';
-export type { AddLawfulBasisResult, RetireLawfulBasisResult } from './lawful-basis.service';
+export type { AddLawfulBasisResult, CoveringBasisVerdict, RetireLawfulBasisResult } from './lawful-basis.service';
 export { LawfulBasesModule } from './lawful-bases.module';

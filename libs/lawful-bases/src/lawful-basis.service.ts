@@ -13,6 +13,8 @@ export interface AddLawfulBasisResult {
   readonly entry: LawfulBasisRecord;
 }
 
+export type CoveringBasisVerdict = { readonly ok: true; readonly lawfulBasisId: string } | { readonly ok: false; readonly problems: string[] };
+
 export interface RetireLawfulBasisResult {
   readonly status: 'RETIRED' | 'UNCHANGED';
   readonly entry: LawfulBasisRecord;
@@ -117,6 +119,23 @@ export class LawfulBasisService {
     const basis = typeof input.lawfulBasisId === 'string' ? await this.repository.findById(input.lawfulBasisId, manager) : null;
     const problems = coverageProblems(basis, input);
     return problems.length === 0 ? { ok: true } : { ok: false, problems };
+  }
+
+  /**
+   * "Does any registered basis let purpose P read registers R on date D?" For processing that no single
+   * basis is named for in advance (the statistics' follow-up): the first covering entry by id, or, when
+   * none covers, every entry's reasons (or that no entry allows the purpose at all).
+   */
+  async findCovering(input: Omit<CoverageInput, 'lawfulBasisId'>, manager?: EntityManager): Promise<CoveringBasisVerdict> {
+    const problems: string[] = [];
+    for (const basis of await this.repository.findAll(manager)) {
+      if (!basis.purposes.includes(input.purpose)) continue;
+      const found = coverageProblems(basis, { ...input, lawfulBasisId: basis.id });
+      if (found.length === 0) return { ok: true, lawfulBasisId: basis.id };
+      problems.push(...found);
+    }
+    if (problems.length === 0) problems.push(`no registered lawful basis allows the purpose \`${input.purpose}\``);
+    return { ok: false, problems };
   }
 
   /** As checkCoverage; throws DomainError(LAWFUL_BASIS_MISSING) with every problem in the message. */

@@ -23,6 +23,7 @@ const NAV: Record<Role, readonly NavItem[]> = {
     { href: '/audit/subject', key: 'nav.subject' },
     { href: '/audit/reveals', key: 'nav.reveals' },
     { href: '/lawful-bases', key: 'nav.lawfulBases' },
+    { href: '/statistics', key: 'nav.statistics' },
   ],
   ADMIN: [
     { href: '/admin/extracts', key: 'nav.extracts' },
@@ -31,6 +32,7 @@ const NAV: Record<Role, readonly NavItem[]> = {
     { href: '/lawful-bases', key: 'nav.lawfulBases' },
     { href: '/admin/municipalities', key: 'nav.municipalities' },
     { href: '/admin/users', key: 'nav.users' },
+    { href: '/statistics', key: 'nav.statistics' },
   ],
 };
 

@@ -1,7 +1,7 @@
 export interface Bar {
   readonly label: string;
-  /** A count as the viewer may see it; "<5" draws no bar, only its label. */
-  readonly value: number | '<5';
+  /** A count as the viewer may see it; "<5" (small) and "*" (hidden) draw no bar, only their label. */
+  readonly value: number | '<5' | '*';
 }
 
 function escape(text: string): string {

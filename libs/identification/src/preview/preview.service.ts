@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError, ErrorCode, isIsoDate } from '@tiltas/common';
+import { DomainError, ErrorCode, isIsoDate, showCount, type ShownCount } from '@tiltas/common';
 import { DatabaseService, useAnalyticalSettings } from '@tiltas/database';
 import { bindParams, compileCriterion, compileFunnel, parseCriterion, readFunnel, type CriterionDefinition } from '@tiltas/targeting';
 import { CriteriaService } from '../criteria/criteria.service';
 import { IdentificationActor, scopeOf, seesSmallCounts } from '../identification-actor';
 import { RunsRepository } from '../runs/runs.repository';
 import { planRun } from '../runs/run-plan';
-import { showCount, type ShownCount } from '../small-counts';
 
 export interface PreviewRequest {
   readonly criterionId: string;

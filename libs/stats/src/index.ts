@@ -1,0 +1,11 @@
+export { StatsModule } from './stats.module';
+export { StatsService, FOLLOW_UP_PURPOSE } from './stats.service';
+export { STATS_ROLES, MAX_MONTHS, addMonths, monthsBetween, vilniusMonth } from './stats-request';
+export type { StatsActor, StatsQuery } from './stats-request';
+export { FOLLOW_UP_FIGURES, FUNNEL_FIGURES } from './stats-report';
+export type { FigureView, FollowUpFigure, FollowUpSection, FunnelFigure, RateView, StatsReport } from './stats-report';
+export { ALL, STATS_CSV_HEADER, statsCsv } from './stats-csv';
+export { FOLLOW_UP_REGISTERS } from './stats.repository';
+export type { FollowUpRegister } from './stats.repository';
+export { HIDDEN, SMALL, rate, suppressTable } from './suppression';
+export type { CountTable, RateValue, ShownTable, StatValue } from './suppression';

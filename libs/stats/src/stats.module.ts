@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '@tiltas/audit';
+import { LawfulBasesModule } from '@tiltas/lawful-bases';
+import { StatsRepository } from './stats.repository';
+import { StatsService } from './stats.service';
+
+/**
+ * The statistics: funnels, outcomes, referrals and the follow-up evaluation, with small-cell suppression.
+ * Needs ConfigModule, ClockModule and DatabaseModule (global) in the composing application.
+ */
+@Module({
+  imports: [AuditModule, LawfulBasesModule],
+  providers: [StatsRepository, StatsService],
+  exports: [StatsService],
+})
+export class StatsModule {}
