@@ -102,6 +102,8 @@ describe("previewing a municipality's copy of a national criterion", () => {
     expect(preview.total).toBe(4);
     // Kaunas's people (one of them found by the national criterion) are neither found, added nor dropped.
     expect(preview.byMunicipality).toEqual([{ municipality: 'LT-57', found: 4, adds: 2, drops: 1 }]);
+    // Everyone; resident; aged 17–29 (Kaunas's two too: the scope comes last); then the one employed drops out.
+    expect(preview.funnel.map((s) => s.remaining)).toEqual([9, 9, 7, 7, 6, 6, 6, 6, 6, 6, 6, 4]);
     expect(preview.funnel[0]).toEqual({ label: 'in the population extract', remaining: Object.keys(PEOPLE).length });
     expect(preview.funnel.at(-1)).toEqual({ label: 'case municipality in scope', remaining: 4 });
 
