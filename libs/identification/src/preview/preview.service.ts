@@ -118,6 +118,10 @@ export class PreviewService {
     const [found, funnelRows] = await Promise.all([
       this.db.transaction(scope, async (m) => {
         await useAnalyticalSettings(m);
+        // After a chain of anti-joins the planner's estimate falls to a row or two, and it then probes each
+        // register's index once per person, serially, for the tens of thousands a national preview keeps.
+        // Hash anti-joins read each register once: at 2.9M people several times faster.
+        await m.query(`SET LOCAL enable_nestloop = off`);
         return (await m.query(foundSql, foundParams)) as Array<{ municipality: string; found: string; adds: string; drops: string }>;
       }),
       this.db.transaction(scope, async (m) => {
@@ -134,7 +138,7 @@ export class PreviewService {
       extracts: planned.plan.extracts.map((e) => ({ register: e.register, id: e.id, asOf: e.asOf })),
       total: sum('found'),
       byMunicipality: byMunicipality.filter((r) => r.found > 0 || r.drops > 0),
-      funnel: readFunnel(funnel, funnelRows[0]),
+      funnel: readFunnel(funnel, funnelRows),
       diff: active ? { criterionId: active.criterionId, activeVersion: active.version, adds: sum('adds'), drops: sum('drops') } : null,
       showsSmallCounts: seesSmallCounts(viewer),
       durationMs: Date.now() - started,
