@@ -211,21 +211,29 @@ describe('the pages in a browser', () => {
   });
 
   describe("an administrator's bad upload", () => {
+    /**
+     * Chooses, in the upload form, a copy of the nation's extract of `register` with its header changed and
+     * a manifest that matches the changed file, so the header is what the ingest refuses. Returns its folder.
+     */
+    async function chooseBadHeader(register: string, change: (header: string) => string): Promise<string> {
+      const dir = await mkdtemp(join(tmpdir(), `tiltas-bad-${register}-`));
+      const csv = (await readFile(join(stack.nationDir, `${register}.csv`), 'utf8')).split('\n');
+      csv[0] = change(csv[0]);
+      await writeFile(join(dir, `${register}.csv`), csv.join('\n'));
+      const manifest = JSON.parse(await readFile(join(stack.nationDir, `${register}.manifest.json`), 'utf8')) as Record<string, unknown>;
+      manifest.sha256 = createHash('sha256').update(csv.join('\n')).digest('hex');
+      await writeFile(join(dir, `${register}.manifest.json`), JSON.stringify(manifest));
+      await page.setInputFiles('#manifest', join(dir, `${register}.manifest.json`));
+      await page.setInputFiles('#csv', join(dir, `${register}.csv`));
+      return dir;
+    }
+
     it('rejects an extract whose header is wrong, says why, and changes nothing', async () => {
       await signIn(page, 'admin');
       await visit('/admin/extracts');
       await screenshot(page, 'admin-extracts');
       const before = await stack.db.query<{ id: string; status: string }>(`SELECT id::text, status FROM extract ORDER BY id`);
-      const dir = await mkdtemp(join(tmpdir(), 'tiltas-bad-extract-'));
-      const csv = (await readFile(join(stack.nationDir, 'employment.csv'), 'utf8')).split('\n');
-      csv[0] = csv[0].replace(/^[^,]+/, 'who');
-      await writeFile(join(dir, 'employment.csv'), csv.join('\n'));
-      // A manifest that matches the changed file, so the header is what the ingest refuses.
-      const manifest = JSON.parse(await readFile(join(stack.nationDir, 'employment.manifest.json'), 'utf8')) as Record<string, unknown>;
-      manifest.sha256 = createHash('sha256').update(csv.join('\n')).digest('hex');
-      await writeFile(join(dir, 'employment.manifest.json'), JSON.stringify(manifest));
-      await page.setInputFiles('#manifest', join(dir, 'employment.manifest.json'));
-      await page.setInputFiles('#csv', join(dir, 'employment.csv'));
+      const dir = await chooseBadHeader('employment', (header) => header.replace(/^[^,]+/, 'who'));
       await Promise.all([page.waitForURL(/\/admin\/extracts\/uploads\/[0-9a-f-]{36}$/), page.click('#upload-form button[type=submit]')]);
       await page.waitForSelector('#upload-verdict', { timeout: 60_000 });
       await expectAccessible(page);
@@ -240,15 +248,7 @@ describe('the pages in a browser', () => {
       await page.route('**/assets/extract-upload.js', (route) => route.abort());
       try {
         await visit('/admin/extracts');
-        const dir = await mkdtemp(join(tmpdir(), 'tiltas-plain-upload-'));
-        const csv = (await readFile(join(stack.nationDir, 'military.csv'), 'utf8')).split('\n');
-        csv[0] = `${csv[0]},extra`;
-        await writeFile(join(dir, 'military.csv'), csv.join('\n'));
-        const manifest = JSON.parse(await readFile(join(stack.nationDir, 'military.manifest.json'), 'utf8')) as Record<string, unknown>;
-        manifest.sha256 = createHash('sha256').update(csv.join('\n')).digest('hex');
-        await writeFile(join(dir, 'military.manifest.json'), JSON.stringify(manifest));
-        await page.setInputFiles('#manifest', join(dir, 'military.manifest.json'));
-        await page.setInputFiles('#csv', join(dir, 'military.csv'));
+        const dir = await chooseBadHeader('military', (header) => `${header},extra`);
         const [response] = await Promise.all([
           page.waitForResponse((r) => r.url().includes('/api/extracts/uploads') && r.request().method() === 'POST'),
           page.click('#upload-form button[type=submit]'),
