@@ -2,8 +2,10 @@
  * Identification benchmark on a synthetic nation (libs/synth; the national 2.9M by default), printing in
  * one run: the hand-written NOT EXISTS SQL for neet-youth (the anchor), DuckDB over the same CSVs,
  * Tiltas's compiled neet-youth, all five compiled cohorts, a full run with case writing, and its re-run,
- * with the ratios to the targets (compiled ≤ 1.5× hand-written; five ≤ 12 s; run ≤ 20 s; re-run ≤ 10 s
- * writing nothing).
+ * and the coordinator's preview (total, per municipality, funnel, added and dropped against the active
+ * version) of a neet-youth draft at ages 16–29 and of Vilnius's copy tuned the same way, with the ratios to
+ * the targets (compiled ≤ 1.5× hand-written; five ≤ 12 s; run ≤ 20 s; re-run ≤ 10 s writing nothing;
+ * a preview ≤ 5 s).
  *
  *   npm run bench:identify -- [--people 2900000] [--as-of 2026-10-01] [--dir /tmp/tiltas-bench-identify]
  *
@@ -18,13 +20,13 @@ import { systemActor } from '@tiltas/audit';
 import { ClockModule, FixedClock } from '@tiltas/common';
 import { ConfigModule, loadConfig } from '@tiltas/config';
 import { DatabaseModule, runMigrations } from '@tiltas/database';
-import { CriteriaService, IdentificationModule, IdentificationService, systemIdentificationActor } from '@tiltas/identification';
+import { CriteriaService, IdentificationModule, IdentificationService, PreviewService, systemIdentificationActor, type Preview } from '@tiltas/identification';
 import { LawfulBasesModule, LawfulBasisService } from '@tiltas/lawful-bases';
 import { MIGRATIONS } from '@tiltas/migrations';
 import { QueueModule } from '@tiltas/queue';
 import { IngestService, RegistersModule } from '@tiltas/registers';
 import { generateNation } from '@tiltas/synth';
-import { STANDARD_CRITERIA, STANDARD_CRITERION_IDS, bindParams, compileCriterion, type RunBinding } from '@tiltas/targeting';
+import { STANDARD_CRITERIA, STANDARD_CRITERION_IDS, bindParams, compileCriterion, type CriterionDefinition, type RunBinding } from '@tiltas/targeting';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -75,6 +77,27 @@ async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T 
 }
 
 const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+/** The municipality whose tuned copy is previewed: Vilnius city, the largest. */
+const COPY_MUNICIPALITY = 'LT-57';
+const PREVIEW_ROUNDS = 3;
+
+function withMaxAge(definition: CriterionDefinition, max: number): CriterionDefinition {
+  return { ...definition, conditions: definition.conditions.map((c) => (c.kind === 'age' ? { ...c, max } : c)) };
+}
+
+/** The median of a few previews, each a whole PreviewService.preview as the page and the API call it. */
+async function timedPreview(work: () => Promise<Preview>): Promise<{ ms: number; value: Preview }> {
+  const rounds: Array<{ ms: number; value: Preview }> = [];
+  for (let i = 0; i < PREVIEW_ROUNDS; i++) rounds.push(await timed(work));
+  rounds.sort((a, b) => a.ms - b.ms);
+  return rounds[Math.floor(rounds.length / 2)];
+}
+
+function previewLine(p: Preview): string {
+  const diff = p.diff ? `adds=${p.diff.adds} drops=${p.diff.drops} vs ${p.diff.criterionId} v${p.diff.activeVersion}` : 'no diff';
+  return `total=${p.total} municipalities=${p.byMunicipality.length} funnel=${p.funnel.length} steps ${diff}`;
+}
 
 async function main(): Promise<void> {
   const base = loadConfig({ ...process.env, LOG_LEVEL: 'warn' });
@@ -155,6 +178,18 @@ async function main(): Promise<void> {
       const rerun = await timed(() => identification.run({ asOf: AS_OF, trigger: 'cli', actor: ACTOR }));
       const casesAfterRerun = Number((await owner.query<{ n: string }>('SELECT count(*) AS n FROM cases')).rows[0].n);
 
+      // The coordinator's previews, after the runs so they do not change what the runs measured.
+      const criteria = app.get(CriteriaService);
+      const previews = app.get(PreviewService);
+      const national = await criteria.version('neet-youth', ACTOR);
+      await criteria.saveDraft('neet-youth', withMaxAge(national.definition, 29), ACTOR);
+      const nationalPreview = await timedPreview(() => previews.preview({ criterionId: 'neet-youth', asOf: AS_OF }, ACTOR));
+      const copyId = `neet-youth-${COPY_MUNICIPALITY.toLowerCase()}`;
+      const copy = await criteria.copyForMunicipality('neet-youth', COPY_MUNICIPALITY, copyId, ACTOR);
+      await criteria.saveDraft(copyId, withMaxAge(copy.definition, 29), ACTOR);
+      const copyPreview = await timedPreview(() => previews.preview({ criterionId: copyId, asOf: AS_OF }, ACTOR));
+      const copyFound = Number((await owner.query<{ n: string }>(`SELECT count(*) AS n FROM cases WHERE municipality = $1 AND 'neet-youth' = ANY(cohorts)`, [COPY_MUNICIPALITY])).rows[0].n);
+
       const out = (line: string) => process.stdout.write(`${line}\n`);
       out(`identification bench: ${population} people, D=${AS_OF} (extracts loaded in ${fmt(load.ms)})`);
       out(`  hand-written NOT EXISTS neet-youth (anchor)  ${fmt(hand.ms).padStart(9)}  found=${hand.value}`);
@@ -164,6 +199,10 @@ async function main(): Promise<void> {
       out(`  full run with case writing                   ${fmt(run.ms).padStart(9)}  created=${run.value.run.casesCreated}  (target ≤ 20 s)`);
       out(`  re-run, same D, versions and extracts        ${fmt(rerun.ms).padStart(9)}  repeated=${rerun.value.repeated} cases ${casesAfterRun} → ${casesAfterRerun}  (target ≤ 10 s, writing nothing)`);
       for (const c of run.value.run.counts) out(`    ${c.cohort} matched=${c.matched} new=${c.new} added=${c.added} suppressed=${c.suppressed}`);
+      out(`  preview neet-youth draft at 16–29 (median of ${PREVIEW_ROUNDS})     ${fmt(nationalPreview.ms).padStart(9)}  ${previewLine(nationalPreview.value)}  (target ≤ 5 s)`);
+      out(`  preview ${copyId} copy at 16–29 (median of ${PREVIEW_ROUNDS})  ${fmt(copyPreview.ms).padStart(9)}  ${previewLine(copyPreview.value)}  (target ≤ 5 s)`);
+      const liveThere = copyPreview.value.total - (copyPreview.value.diff?.adds ?? 0) + (copyPreview.value.diff?.drops ?? 0);
+      out(`    the national active version found ${liveThere} there by the preview, the run opened ${copyFound} neet-youth cases there${liveThere === copyFound ? '' : '  MISMATCH'}`);
     } finally {
       await owner.end();
     }

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page, Response } from 'playwright-core';
+import { PreviewService, showCount, systemIdentificationActor } from '@tiltas/identification';
 import { Browser, openBrowser, screenshot, seriousViolations, signIn } from './support/browser';
 import { BrowserStack, startStack } from './support/browser-stack';
 
@@ -88,6 +89,13 @@ describe('the pages in a browser', () => {
         `SELECT definition FROM criterion_version WHERE criterion_id = 'neet-youth-lt57' AND status = 'DRAFT'`,
       );
       expect(draft[0].definition.conditions.find((c) => c.kind === 'age')).toEqual({ kind: 'age', min: 16, max: 29 });
+      // The new copy is compared with what finds Vilnius's residents today: the national neet-youth there.
+      const raw = await stack.worker.get(PreviewService).preview({ criterionId: 'neet-youth-lt57', asOf: '2026-10-01' }, systemIdentificationActor('browser-test'));
+      expect(raw.diff).toMatchObject({ criterionId: 'neet-youth', activeVersion: 1 });
+      expect((await text('#diff-against')).trim()).toContain('neet-youth');
+      expect((await text('#diff-added')).trim()).toBe(String(showCount(raw.diff!.adds, false)));
+      expect((await text('#diff-dropped')).trim()).toBe(String(showCount(raw.diff!.drops, false)));
+      expect((await text('#preview-total')).trim()).toBe(String(showCount(raw.total, false)));
       await screenshot(page, 'coordinator-preview');
     });
 
@@ -203,21 +211,29 @@ describe('the pages in a browser', () => {
   });
 
   describe("an administrator's bad upload", () => {
+    /**
+     * Chooses, in the upload form, a copy of the nation's extract of `register` with its header changed and
+     * a manifest that matches the changed file, so the header is what the ingest refuses. Returns its folder.
+     */
+    async function chooseBadHeader(register: string, change: (header: string) => string): Promise<string> {
+      const dir = await mkdtemp(join(tmpdir(), `tiltas-bad-${register}-`));
+      const csv = (await readFile(join(stack.nationDir, `${register}.csv`), 'utf8')).split('\n');
+      csv[0] = change(csv[0]);
+      await writeFile(join(dir, `${register}.csv`), csv.join('\n'));
+      const manifest = JSON.parse(await readFile(join(stack.nationDir, `${register}.manifest.json`), 'utf8')) as Record<string, unknown>;
+      manifest.sha256 = createHash('sha256').update(csv.join('\n')).digest('hex');
+      await writeFile(join(dir, `${register}.manifest.json`), JSON.stringify(manifest));
+      await page.setInputFiles('#manifest', join(dir, `${register}.manifest.json`));
+      await page.setInputFiles('#csv', join(dir, `${register}.csv`));
+      return dir;
+    }
+
     it('rejects an extract whose header is wrong, says why, and changes nothing', async () => {
       await signIn(page, 'admin');
       await visit('/admin/extracts');
       await screenshot(page, 'admin-extracts');
       const before = await stack.db.query<{ id: string; status: string }>(`SELECT id::text, status FROM extract ORDER BY id`);
-      const dir = await mkdtemp(join(tmpdir(), 'tiltas-bad-extract-'));
-      const csv = (await readFile(join(stack.nationDir, 'employment.csv'), 'utf8')).split('\n');
-      csv[0] = csv[0].replace(/^[^,]+/, 'who');
-      await writeFile(join(dir, 'employment.csv'), csv.join('\n'));
-      // A manifest that matches the changed file, so the header is what the ingest refuses.
-      const manifest = JSON.parse(await readFile(join(stack.nationDir, 'employment.manifest.json'), 'utf8')) as Record<string, unknown>;
-      manifest.sha256 = createHash('sha256').update(csv.join('\n')).digest('hex');
-      await writeFile(join(dir, 'employment.manifest.json'), JSON.stringify(manifest));
-      await page.setInputFiles('#manifest', join(dir, 'employment.manifest.json'));
-      await page.setInputFiles('#csv', join(dir, 'employment.csv'));
+      const dir = await chooseBadHeader('employment', (header) => header.replace(/^[^,]+/, 'who'));
       await Promise.all([page.waitForURL(/\/admin\/extracts\/uploads\/[0-9a-f-]{36}$/), page.click('#upload-form button[type=submit]')]);
       await page.waitForSelector('#upload-verdict', { timeout: 60_000 });
       await expectAccessible(page);
@@ -226,6 +242,27 @@ describe('the pages in a browser', () => {
       const after = await stack.db.query<{ id: string; status: string }>(`SELECT id::text, status FROM extract WHERE status <> 'REJECTED' ORDER BY id`);
       expect(after).toEqual(before.filter((e) => e.status !== 'REJECTED'));
       await rm(dir, { recursive: true, force: true });
+    });
+
+    it('uploads with the plain form when the script does not run, and lands on the verdict', async () => {
+      await page.route('**/assets/extract-upload.js', (route) => route.abort());
+      try {
+        await visit('/admin/extracts');
+        const dir = await chooseBadHeader('military', (header) => `${header},extra`);
+        const [response] = await Promise.all([
+          page.waitForResponse((r) => r.url().includes('/api/extracts/uploads') && r.request().method() === 'POST'),
+          page.click('#upload-form button[type=submit]'),
+        ]);
+        expect(response.status()).toBe(303);
+        await page.waitForURL(/\/admin\/extracts\/uploads\/[0-9a-f-]{36}$/);
+        expect(page.url()).not.toContain('_csrf');
+        await page.waitForSelector('#upload-verdict', { timeout: 60_000 });
+        await expectAccessible(page);
+        expect(await text('#upload-verdict')).toMatch(/Atmesta: niekas nepakeista\..*header/);
+        await rm(dir, { recursive: true, force: true });
+      } finally {
+        await page.unroute('**/assets/extract-upload.js');
+      }
     });
 
     it('shows users and tokens, and the municipalities', async () => {
@@ -324,6 +361,10 @@ describe('the pages in a browser', () => {
 
     it('shows reveal volumes and the lawful-basis registry', async () => {
       await visit('/audit/reveals');
+      // One reveal by the Vilnius worker: shown, as the API counts it, as "<5".
+      const row = page.locator('#reveal-volumes tbody tr', { hasText: 'worker-vilnius' });
+      expect(await row.count()).toBe(1);
+      expect((await row.locator('td').nth(1).textContent())?.trim()).toBe('<5');
       await visit('/lawful-bases');
       expect(await page.locator('table.grid tbody th').first().textContent()).toContain(stack.lawfulBasisId);
     });

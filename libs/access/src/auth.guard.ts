@@ -59,6 +59,8 @@ export class AuthGuard implements CanActivate {
       bearer: auth?.method === 'token',
       sessionToken: auth?.session?.csrfToken ?? null,
       presentedToken: presented,
+      queryToken: typeof req.query?.[CSRF_FIELD] === 'string' ? (req.query[CSRF_FIELD] as string) : undefined,
+      multipart: Boolean(req.is('multipart/form-data')),
       preSessionCookie: (req.cookies as Record<string, string> | undefined)?.[CSRF_COOKIE],
     });
     if (problem) throw new DomainError(ErrorCode.FORBIDDEN, problem, { reason: 'csrf' });

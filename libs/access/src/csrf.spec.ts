@@ -50,4 +50,17 @@ describe('csrfProblem', () => {
   it('treats a malformed Origin as another site', () => {
     expect(csrfProblem({ ...base, origin: 'not a url' })).toMatch(/another site/);
   });
+
+  it("takes a multipart post's token from the query string only when the post names this site as its origin", () => {
+    const upload = { ...base, sessionToken: 'tok', multipart: true, queryToken: 'tok' };
+    expect(csrfProblem({ ...upload, origin: 'https://tiltas.example' })).toBeNull();
+    expect(csrfProblem({ ...upload, referer: 'https://tiltas.example/admin/extracts' })).toBeNull();
+    expect(csrfProblem({ ...upload, origin: 'https://tiltas.example', queryToken: 'other' })).toMatch(/expired/);
+    expect(csrfProblem({ ...upload, origin: 'https://evil.example' })).toMatch(/another site/);
+    // No origin to check (or a hidden one): the token must come in the body or the header, as for any form.
+    expect(csrfProblem({ ...upload })).toMatch(/expired/);
+    expect(csrfProblem({ ...upload, origin: 'null' })).toMatch(/expired/);
+    // Any other body reaches the guard parsed: its token is in the body, never taken from a URL.
+    expect(csrfProblem({ ...upload, origin: 'https://tiltas.example', multipart: false })).toMatch(/expired/);
+  });
 });

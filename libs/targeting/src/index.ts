@@ -22,6 +22,7 @@ export {
 export {
   compileCriterion,
   compileFunnel,
+  compilePassed,
   describeCondition,
   readFunnel,
   sqlForReview,

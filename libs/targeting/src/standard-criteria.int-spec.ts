@@ -112,7 +112,7 @@ describe('standard cohorts against the boundary nation', () => {
     for (const criterion of STANDARD_CRITERIA) {
       const funnel = compileFunnel(criterion);
       const { rows } = await db.client.query(funnel.sql, bindParams(funnel, { asOf: D, extractIds }));
-      const steps = readFunnel(funnel, rows[0]);
+      const steps = readFunnel(funnel, rows);
       const compiled = compileCriterion(criterion);
       const found = await run(compiled.sql, bindParams(compiled, { asOf: D, extractIds }));
       expect(steps).toHaveLength(criterion.conditions.length + 1);
@@ -132,7 +132,7 @@ describe('standard cohorts against the boundary nation', () => {
     expect(found.map((f) => label(f.pseudonym)).sort()).toEqual(expected.map((c) => label(c.pseudonym)).sort());
     const funnel = compileFunnel(scoped);
     const { rows } = await db.client.query(funnel.sql, bindParams(funnel, { asOf: D, extractIds }));
-    expect(readFunnel(funnel, rows[0]).at(-1)!.remaining).toBe(expected.length);
+    expect(readFunnel(funnel, rows).at(-1)!.remaining).toBe(expected.length);
   });
 
   it('runs the review SQL by hand against the ACTIVE extracts with the same result', async () => {

@@ -1,9 +1,10 @@
-import { Controller, Get, Inject, Param, ParseUUIDPipe, Post, Query, UploadedFiles, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, Inject, Param, ParseUUIDPipe, Post, Query, Req, Res, UploadedFiles, UseInterceptors } from '@nestjs/common';
 import { FileFieldsInterceptor } from '@nestjs/platform-express';
 import { Actor, CurrentActor, Roles } from '@tiltas/access';
 import { DomainError } from '@tiltas/common';
 import { APP_CONFIG, AppConfig } from '@tiltas/config';
 import { ExtractSummary, ExtractsQueryService, QuarantineListing, UploadsService, UploadView } from '@tiltas/registers';
+import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,7 +15,8 @@ type UploadParts = { csv?: StoredPart[]; manifest?: StoredPart[] };
 /**
  * Register extracts for administrators: upload a delivery (multipart: `manifest` and `csv` files), poll
  * its status, list extracts, read a quarantine. The upload streams to storage and is ingested by the
- * worker; the response is the queued upload, whose `status` and `outcome` the client polls.
+ * worker; the response is the queued upload, whose `status` and `outcome` the client polls. A browser's
+ * plain form post (no script: it asks for HTML) is sent on to the upload's page, which follows the ingest.
  */
 @Controller('api/extracts')
 @Roles('ADMIN')
@@ -27,7 +29,19 @@ export class ExtractsController {
 
   @Post('uploads')
   @UseInterceptors(FileFieldsInterceptor([{ name: 'csv', maxCount: 1 }, { name: 'manifest', maxCount: 1 }]))
-  async upload(@CurrentActor() actor: Actor, @UploadedFiles() parts: UploadParts = {}): Promise<UploadView> {
+  async upload(
+    @CurrentActor() actor: Actor,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+    @UploadedFiles() parts: UploadParts = {},
+  ): Promise<UploadView | undefined> {
+    const queued = await this.store(actor, parts);
+    if (req.accepts(['json', 'html']) !== 'html') return queued;
+    res.redirect(303, `/admin/extracts/uploads/${queued.id}`);
+    return undefined;
+  }
+
+  private async store(actor: Actor, parts: UploadParts): Promise<UploadView> {
     const csv = parts.csv?.[0];
     const manifest = parts.manifest?.[0];
     try {

@@ -2,15 +2,13 @@ import { Body, Controller, Get, Param, ParseIntPipe, Post, Query, Res } from '@n
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Actor, CurrentActor, Roles } from '@tiltas/access';
 import { AUDIT_FILTER_FIELDS, AuditSearchFilter, AuditService } from '@tiltas/audit';
-import { Clock, DomainError, addDays } from '@tiltas/common';
+import { DomainError } from '@tiltas/common';
 import { LawfulBasisService } from '@tiltas/lawful-bases';
+import { ContactRevealService } from '@tiltas/outreach';
 import type { Response } from 'express';
 import { field, renderPage } from './page-render';
-import { revealVolumes } from './reveal-volumes';
 
 const PAGE_SIZE = 50;
-/** Reveal volumes read at most this many entries; a period with more is narrowed by the auditor. */
-const REVEAL_SCAN_LIMIT = 20_000;
 
 function filterFrom(query: Record<string, unknown>): AuditSearchFilter {
   const filter: Record<string, string> = {};
@@ -36,7 +34,7 @@ function shown<T extends { details: Record<string, unknown> }>(entry: T): T & { 
 export class AuditPagesController {
   constructor(
     private readonly audit: AuditService,
-    private readonly clock: Clock,
+    private readonly reveals: ContactRevealService,
   ) {}
 
   @Get()
@@ -100,19 +98,11 @@ export class AuditPagesController {
     }
   }
 
+  /** The same volumes, flags and reasons as the API's /api/outreach/reveals/volume: one service computes them. */
   @Get('reveals')
-  async reveals(@CurrentActor() actor: Actor, @Query() query: Record<string, unknown>, @Res() res: Response): Promise<void> {
-    const to = field(query, 'to') ?? this.clock.now().toISOString().slice(0, 10);
-    const from = field(query, 'from') ?? addDays(to, -30);
-    const seen: Array<{ actor: string; municipality: string | null }> = [];
-    let beforeSeq: number | null = null;
-    do {
-      const page = await this.audit.search({ action: 'contact.revealed', from, to }, { limit: 500, beforeSeq }, actor);
-      seen.push(...page.entries.map((e) => ({ actor: e.actor, municipality: e.municipality })));
-      beforeSeq = page.nextBeforeSeq;
-    } while (beforeSeq !== null && seen.length < REVEAL_SCAN_LIMIT);
-    const { volumes, median } = revealVolumes(seen);
-    renderPage(res, actor, 'audit-reveals', 'audit.reveals.title', { from, to, volumes, median, truncated: beforeSeq !== null });
+  async revealVolume(@CurrentActor() actor: Actor, @Query() query: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    const volume = await this.reveals.volume(actor, field(query, 'from'), field(query, 'to'));
+    renderPage(res, actor, 'audit-reveals', 'audit.reveals.title', { volume });
   }
 }
 

@@ -3,6 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { Actor, CurrentActor, Roles } from '@tiltas/access';
 import { DomainError, ErrorCode } from '@tiltas/common';
 import { LETTER_LANGUAGES, LetterTemplatesService, MESSAGE_KINDS } from '@tiltas/letters';
+import { isSmallCount, seesSmallCounts } from '@tiltas/identification';
 import { CaseQueueService, CaseWorkService, ReferralsService, SERVICE_KINDS, ServiceKind } from '@tiltas/outreach';
 import type { Response } from 'express';
 import { field, renderPage } from './page-render';
@@ -41,7 +42,13 @@ export class CoordinationPagesController {
       'caseload.title',
       {
         board,
-        workers: board.workers.map((w) => ({ ...w, over: w.caseloadLimit !== null && w.open > w.caseloadLimit, load: w.caseloadLimit ? Math.min(100, Math.round((w.open / w.caseloadLimit) * 100)) : 0 })),
+        workers: board.workers.map((w) => ({
+          ...w,
+          over: w.caseloadLimit !== null && w.open > w.caseloadLimit,
+          load: w.caseloadLimit ? Math.min(100, Math.round((w.open / w.caseloadLimit) * 100)) : 0,
+          // A load bar against a known limit would give a small count away: it is shown only beside the number.
+          showsLoad: seesSmallCounts(actor) || !isSmallCount(w.open),
+        })),
         cohorts: Object.entries(board.backlog.byCohort).map(([cohort, n]) => ({ cohort, n })),
         cases: open.map((c) => ({ ...c, holder: c.assignedTo ? (names.get(c.assignedTo) ?? c.assignedTo) : null })),
         ...extra,

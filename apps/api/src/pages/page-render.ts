@@ -1,4 +1,5 @@
 import type { Actor, Role } from '@tiltas/access';
+import { seesSmallCounts } from '@tiltas/identification';
 import type { Response } from 'express';
 
 interface NavItem {
@@ -42,10 +43,6 @@ export function navFor(actor: Actor, path: string): Array<NavItem & { current: b
   return NAV[actor.role].map((item) => ({ ...item, current: path === item.href || path.startsWith(`${item.href}/`) }));
 }
 
-/** The national admin view sees counts as they are; every other page shows small counts as "<5". */
-export function seesSmallCounts(actor: Actor): boolean {
-  return actor.role === 'ADMIN' && actor.scope === 'national';
-}
 
 export interface PageOptions {
   readonly status?: number;
@@ -69,6 +66,7 @@ export function renderPage(res: Response, actor: Actor, view: string, titleKey: 
     roleKey: `role.${actor.role}`,
     nav: navFor(actor, path),
     csrfToken: (res.locals.csrfToken as string | null | undefined) ?? null,
+    // The national admin view sees counts as they are; every other page shows small counts as "<5".
     seesSmallCounts: options.seesSmallCounts ?? seesSmallCounts(actor),
   });
 }

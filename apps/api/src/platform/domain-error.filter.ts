@@ -70,7 +70,9 @@ export class DomainErrorFilter implements ExceptionFilter {
       this.logger.error({ err: exception, requestId, path: req.path }, 'unhandled error');
     }
     if (res.headersSent) return;
-    if (DomainErrorFilter.htmlRenderer && !req.path.startsWith('/api') && DomainErrorFilter.htmlRenderer(req, res, body)) return;
+    // A browser's own form post (the extract upload without script posts to the API) gets a page too.
+    const browserForm = req.method === 'POST' && Boolean(req.is(['multipart/form-data', 'application/x-www-form-urlencoded']));
+    if (DomainErrorFilter.htmlRenderer && (!req.path.startsWith('/api') || browserForm) && DomainErrorFilter.htmlRenderer(req, res, body)) return;
     res.status(body.statusCode).json(body);
   }
 }

@@ -58,5 +58,8 @@ describe('page formatting', () => {
   it('shows counts under 5 as "<5" unless the viewer sees small counts', () => {
     expect([0, 1, 4, 5, 12].map((n) => smallCount(n, false))).toEqual(['<5', '<5', '<5', '5', '12']);
     expect([0, 4, 5].map((n) => smallCount(n, true))).toEqual(['0', '4', '5']);
+    // A count not there yet (an upload still being ingested) is blank, not "<5".
+    expect([null, undefined, ''].map((n) => smallCount(n, false))).toEqual(['', '', '']);
+    expect(smallCount('<5', true)).toBe('<5');
   });
 });

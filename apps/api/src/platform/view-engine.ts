@@ -1,3 +1,4 @@
+import { showCount } from '@tiltas/identification';
 import Handlebars from 'handlebars';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -92,12 +93,13 @@ export function formatTime(value: unknown): string {
   return d ? `${VILNIUS_DATE.format(d)} ${VILNIUS_TIME.format(d)}` : '';
 }
 
-/** DESIGN.md: a count under 5 is "<5" outside the case itself and the national admin view. */
+/** DESIGN.md: a count under 5 is "<5" outside the case itself and the national admin view (an absent count is blank). */
 export function smallCount(value: unknown, seesSmall: boolean): string {
   if (value === '<5') return '<5';
+  if (value === null || value === undefined || value === '') return '';
   const n = Number(value);
   if (!Number.isFinite(n)) return '';
-  return !seesSmall && n < 5 ? '<5' : String(n);
+  return String(showCount(n, seesSmall));
 }
 
 type HelperOptions = Handlebars.HelperOptions & { data: { root: Record<string, unknown> } };

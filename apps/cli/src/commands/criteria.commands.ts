@@ -84,7 +84,7 @@ export function registerCriteriaCommands(program: Command, io: CliIo): void {
     .description('what a version would find at D: total, per municipality, funnel, difference from the active version')
     .action(async (id: string, options: { asOf: string; version?: string }) => {
       const p = await withApp((app) => app.get(PreviewService).preview({ criterionId: id, asOf: options.asOf, version: version(options.version) }, CLI_ACTOR), { redis: false });
-      io.out(`${p.criterionId} version=${p.version ?? '-'} as-of=${p.asOf} total=${p.total}${p.diff ? ` adds=${p.diff.adds} drops=${p.diff.drops} (vs active ${p.diff.activeVersion})` : ''} ms=${p.durationMs}`);
+      io.out(`${p.criterionId} version=${p.version ?? '-'} as-of=${p.asOf} total=${p.total}${p.diff ? ` adds=${p.diff.adds} drops=${p.diff.drops} (vs active ${p.diff.criterionId} v${p.diff.activeVersion})` : ''} ms=${p.durationMs}`);
       io.out('funnel:');
       for (const step of p.funnel) io.out(`  ${step.remaining}  ${step.label}`);
       io.out('per municipality:');

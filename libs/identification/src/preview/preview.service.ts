@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DomainError, ErrorCode, isIsoDate, showCount, type ShownCount } from '@tiltas/common';
 import { DatabaseService, useAnalyticalSettings } from '@tiltas/database';
 import { bindParams, compileCriterion, compileFunnel, parseCriterion, readFunnel, type CriterionDefinition } from '@tiltas/targeting';
-import { CriteriaService } from '../criteria/criteria.service';
+import { CriteriaService, type CriterionDetail } from '../criteria/criteria.service';
 import { IdentificationActor, scopeOf, seesSmallCounts } from '../identification-actor';
 import { RunsRepository } from '../runs/runs.repository';
 import { planRun } from '../runs/run-plan';
@@ -25,8 +25,12 @@ export interface Preview {
   readonly total: number;
   readonly byMunicipality: ReadonlyArray<{ municipality: string; found: number; adds: number; drops: number }>;
   readonly funnel: ReadonlyArray<{ label: string; remaining: number }>;
-  /** Against the ACTIVE version (null when there is none, or when the ACTIVE version is the one previewed). */
-  readonly diff: { readonly activeVersion: number; readonly adds: number; readonly drops: number } | null;
+  /**
+   * Against what is live for the residents it would find: the criterion's ACTIVE version, or for a
+   * municipality's copy with none yet, the national criterion's ACTIVE version restricted to that
+   * municipality (`criterionId` names which). Null when nothing is live, or the live version is the one previewed.
+   */
+  readonly diff: { readonly criterionId: string; readonly activeVersion: number; readonly adds: number; readonly drops: number } | null;
   /** Whether the viewer sees counts under 5 as they are. */
   readonly showsSmallCounts: boolean;
   readonly durationMs: number;
@@ -36,7 +40,7 @@ export interface ShownPreview {
   readonly total: ShownCount;
   readonly byMunicipality: ReadonlyArray<{ municipality: string; found: ShownCount; adds: ShownCount; drops: ShownCount }>;
   readonly funnel: ReadonlyArray<{ label: string; remaining: ShownCount }>;
-  readonly diff: { readonly activeVersion: number; readonly adds: ShownCount; readonly drops: ShownCount } | null;
+  readonly diff: { readonly criterionId: string; readonly activeVersion: number; readonly adds: ShownCount; readonly drops: ShownCount } | null;
 }
 
 /** A preview's counts as its viewer may see them. */
@@ -46,7 +50,7 @@ export function shownPreview(preview: Preview): ShownPreview {
     total: show(preview.total),
     byMunicipality: preview.byMunicipality.map((r) => ({ municipality: r.municipality, found: show(r.found), adds: show(r.adds), drops: show(r.drops) })),
     funnel: preview.funnel.map((s) => ({ label: s.label, remaining: show(s.remaining) })),
-    diff: preview.diff && { activeVersion: preview.diff.activeVersion, adds: show(preview.diff.adds), drops: show(preview.diff.drops) },
+    diff: preview.diff && { criterionId: preview.diff.criterionId, activeVersion: preview.diff.activeVersion, adds: show(preview.diff.adds), drops: show(preview.diff.drops) },
   };
 }
 
@@ -79,12 +83,12 @@ export class PreviewService {
       definition = chosen.definition;
       version = chosen.version;
     }
-    const active = detail.active && detail.active.version !== version ? detail.active : null;
+    const active = await this.live(detail, version, viewer);
 
     const scope = scopeOf(viewer);
     const extracts = await this.db.transaction(scope, (m) => this.runs.activeExtracts(m));
     const runCriteria = [{ id: definition.id, version: version ?? 0, municipality: detail.municipality, basedOn: detail.basedOn, lawfulBasisId: '', definition }];
-    if (active) runCriteria.push({ ...runCriteria[0], version: active.version, definition: active.definition });
+    if (active) runCriteria.push({ ...runCriteria[0], id: active.criterionId, version: active.version, definition: active.definition });
     const planned = planRun(request.asOf, runCriteria, extracts);
     if (!planned.ok) throw new DomainError(ErrorCode.CONFLICT, `cannot preview ${request.criterionId} at ${request.asOf}: ${planned.problems.join('; ')}`);
     const binding = planned.plan.binding;
@@ -113,6 +117,10 @@ export class PreviewService {
     const [found, funnelRows] = await Promise.all([
       this.db.transaction(scope, async (m) => {
         await useAnalyticalSettings(m);
+        // After a chain of anti-joins the planner's estimate falls to a row or two, and it then probes each
+        // register's index once per person, serially, for the tens of thousands a national preview keeps.
+        // Hash anti-joins read each register once: at 2.9M people several times faster.
+        await m.query(`SET LOCAL enable_nestloop = off`);
         return (await m.query(foundSql, foundParams)) as Array<{ municipality: string; found: string; adds: string; drops: string }>;
       }),
       this.db.transaction(scope, async (m) => {
@@ -129,12 +137,31 @@ export class PreviewService {
       extracts: planned.plan.extracts.map((e) => ({ register: e.register, id: e.id, asOf: e.asOf })),
       total: sum('found'),
       byMunicipality: byMunicipality.filter((r) => r.found > 0 || r.drops > 0),
-      funnel: readFunnel(funnel, funnelRows[0]),
-      diff: active ? { activeVersion: active.version, adds: sum('adds'), drops: sum('drops') } : null,
+      funnel: readFunnel(funnel, funnelRows),
+      diff: active ? { criterionId: active.criterionId, activeVersion: active.version, adds: sum('adds'), drops: sum('drops') } : null,
       showsSmallCounts: seesSmallCounts(viewer),
       durationMs: Date.now() - started,
     };
   }
+
+  /**
+   * What is live today for the people the previewed version would find: the criterion's own ACTIVE
+   * version; for a municipality's copy that has none, the national original's ACTIVE version, which
+   * finds that municipality's cases until the copy is activated, so it is compared restricted to them.
+   */
+  private async live(detail: CriterionDetail, previewed: number | null, viewer: IdentificationActor): Promise<LiveVersion | null> {
+    if (detail.active) return detail.active.version === previewed ? null : { criterionId: detail.id, version: detail.active.version, definition: detail.active.definition };
+    if (detail.municipality === null || detail.basedOn === null) return null;
+    const national = (await this.criteria.show(detail.basedOn, viewer)).active;
+    if (!national) return null;
+    return { criterionId: detail.basedOn, version: national.version, definition: { ...national.definition, scope: [detail.municipality] } };
+  }
+}
+
+interface LiveVersion {
+  readonly criterionId: string;
+  readonly version: number;
+  readonly definition: CriterionDefinition;
 }
 
 /** Renumbers `$n` placeholders so a second compiled query can follow the first's parameters. */

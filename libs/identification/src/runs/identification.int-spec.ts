@@ -216,7 +216,7 @@ describe('identification runs', () => {
     await criteria.saveDraft('neet-youth', { ...active.definition, conditions: active.definition.conditions.map((c) => (c.kind === 'age' ? { ...c, max: 29 } : c)) }, ACTOR);
     const preview = await app.get(PreviewService).preview({ criterionId: 'neet-youth', asOf: addDays(D, 10) }, ACTOR);
     expect(preview.version).toBe(2);
-    expect(preview.diff).toEqual({ activeVersion: 1, adds: 0, drops: 0 });
+    expect(preview.diff).toEqual({ criterionId: 'neet-youth', activeVersion: 1, adds: 0, drops: 0 });
     expect(preview.total).toBe(5);
     expect(preview.funnel[0]).toEqual({ label: 'in the population extract', remaining: 7 });
     expect(preview.funnel.at(-1)!.remaining).toBe(5);

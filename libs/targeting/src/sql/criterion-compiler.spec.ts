@@ -2,7 +2,7 @@ import { isDomainError, ErrorCode } from '@tiltas/common';
 import { REGISTERS } from '@tiltas/registers';
 import { parseCriterion } from '../criterion.schema';
 import { STANDARD_CRITERIA, standardCriterion } from '../standard-criteria';
-import { compileCriterion, compileFunnel, sqlForReview } from './criterion-compiler';
+import { compileCriterion, compileFunnel, readFunnel, sqlForReview } from './criterion-compiler';
 import { bindParams } from './sql-params';
 
 const tuned = parseCriterion({
@@ -87,7 +87,6 @@ describe('compiled criterion SQL', () => {
 
   it('counts a funnel with one step per condition and one for the scope', () => {
     const funnel = compileFunnel(tuned);
-    expect(funnel.steps.map((s) => s.column)).toEqual(['step_0', 'step_1', 'step_2', 'step_3', 'step_4', 'step_5']);
     expect(funnel.steps.map((s) => s.label)).toEqual([
       'in the population extract',
       'resident at D: in population, not deceased or emigrated on or before D',
@@ -97,6 +96,13 @@ describe('compiled criterion SQL', () => {
       'case municipality in scope',
     ]);
     expect(funnel.sql.replace(/--[^\n]*/g, '')).not.toMatch(/LT-05|INSTITUTION|\b47\b/);
+  });
+
+  it('reads the funnel as the people left after each step: those who passed at least that many conditions', () => {
+    const funnel = compileFunnel(tuned);
+    const rows = [{ passed: 0, people: 2 }, { passed: 2, people: 5 }, { passed: 5, people: 1 }];
+    expect(readFunnel(funnel, rows).map((s) => s.remaining)).toEqual([8, 6, 6, 1, 1, 1]);
+    expect(readFunnel(funnel, []).map((s) => s.remaining)).toEqual([0, 0, 0, 0, 0, 0]);
   });
 });
 

@@ -309,26 +309,27 @@ function priorityColumns(q: CriterionSql, eventDate: (ev: EventCondition) => str
 }
 
 export interface FunnelStep {
-  /** Result column holding the count of people left after this step. */
-  readonly column: string;
   readonly label: string;
 }
 
 export interface CompiledFunnel extends CompiledSql {
-  /** `step_0` is everyone in the population extract; then one step per condition, then the scope if any. */
+  /** The first step is everyone in the population extract; then one step per condition, then the scope if any. */
   readonly steps: readonly FunnelStep[];
 }
 
-/**
- * How many people remain after each condition, in order: one pass over the population extract in which
- * each person stops at the first condition they fail (CASE evaluates lazily, so later EXISTS are skipped).
- */
-export function compileFunnel(criterion: CriterionDefinition): CompiledFunnel {
-  const q = new CriterionSql(criterion);
-  const extractPopulation = q.bag.extract('population');
-  const tests: { label: string; predicate: string }[] = criterion.conditions.map((cond, i) => ({
+interface FunnelTest {
+  readonly label: string;
+  readonly predicate: string;
+  /** Reads no register: a test of the population row alone (resident, age). */
+  readonly rowOnly: boolean;
+}
+
+/** The funnel's tests in order: one per condition, then the scope if any. */
+function funnelTests(q: CriterionSql, criterion: CriterionDefinition): FunnelTest[] {
+  const tests: FunnelTest[] = criterion.conditions.map((cond, i) => ({
     label: describeCondition(cond),
     predicate: q.predicate(cond, i),
+    rowOnly: cond.kind === 'resident' || cond.kind === 'age',
   }));
   const rule = criterion.municipality;
   const municipalityEvent = rule.source === 'event' ? q.event(rule.event) : undefined;
@@ -349,32 +350,101 @@ export function compileFunnel(criterion: CriterionDefinition): CompiledFunnel {
     });
     scope = q.scopePredicate(municipality);
   }
-  if (scope) tests.push({ label: 'case municipality in scope', predicate: scope });
-
-  const cases = tests.map((t, i) => `    -- ${i + 1}. ${t.label}\n    WHEN (${t.predicate}) IS NOT TRUE THEN ${i}`);
-  const steps: FunnelStep[] = [{ column: 'step_0', label: 'in the population extract' }];
-  const counts = ['count(*)::int AS step_0'];
-  tests.forEach((t, i) => {
-    steps.push({ column: `step_${i + 1}`, label: t.label });
-    counts.push(`count(*) FILTER (WHERE passed >= ${i + 1})::int AS step_${i + 1}`);
-  });
-  const sql = [
-    `-- criterion ${criterion.id}: people remaining after each condition, in order`,
-    `SELECT ${counts.join(',\n       ')}`,
-    `FROM (`,
-    `  SELECT CASE`,
-    ...cases,
-    `    ELSE ${tests.length} END AS passed`,
-    `  FROM ${table('population')} AS p`,
-    `  WHERE p.extract_id = ${extractPopulation}`,
-    `) AS f`,
-  ].join('\n');
-  return { ...q.bag.result(sql), steps };
+  if (scope) tests.push({ label: 'case municipality in scope', predicate: scope, rowOnly: !/\bSELECT\b/.test(scope) });
+  return tests;
 }
 
-/** Counts from the funnel's single row, labelled. */
-export function readFunnel(funnel: CompiledFunnel, row: Record<string, unknown>): { label: string; remaining: number }[] {
-  return funnel.steps.map((s) => ({ label: s.label, remaining: Number(row[s.column]) }));
+/** `CASE WHEN (test) IS NOT TRUE THEN its index … ELSE past the last END`, numbering from `first`. */
+function passedCase(tests: readonly FunnelTest[], first: number, indent: string): string {
+  if (tests.length === 0) return `${first}`;
+  const whens = tests.map((t, i) => `${indent}  -- ${first + i + 1}. ${t.label}\n${indent}  WHEN (${t.predicate}) IS NOT TRUE THEN ${first + i}`);
+  return [`CASE`, ...whens, `${indent}  ELSE ${first + tests.length} END`].join('\n');
+}
+
+/**
+ * Per person in the population extract, how many of the criterion's tests (conditions, then scope) they
+ * pass in order before the first they fail: `SELECT p.pseudonym, <passed> AS passed FROM … WHERE
+ * p.extract_id = …`, for callers that add their own filter on p (first-failure names the people).
+ */
+export function compilePassed(criterion: CriterionDefinition): CompiledFunnel {
+  const q = new CriterionSql(criterion);
+  const extractPopulation = q.bag.extract('population');
+  const tests = funnelTests(q, criterion);
+  const sql = [
+    `SELECT p.pseudonym, ${passedCase(tests, 0, '  ')} AS passed`,
+    `FROM ${table('population')} AS p`,
+    `WHERE p.extract_id = ${extractPopulation}`,
+  ].join('\n');
+  return { ...q.bag.result(sql), steps: funnelSteps(tests) };
+}
+
+function funnelSteps(tests: readonly FunnelTest[]): FunnelStep[] {
+  return [{ label: 'in the population extract' }, ...tests.map((t) => ({ label: t.label }))];
+}
+
+/**
+ * How many people remain after each condition, in order: rows of (`passed`, `people`), the number of
+ * people who pass that many tests before failing one, which readFunnel turns into the steps. Two passes
+ * over the population extract: the leading tests that read no register (resident, age) for everyone, in a
+ * scan PostgreSQL runs in parallel; then, for those who pass them, the register tests in a CASE that
+ * stops at the first failure (so later EXISTS are skipped). Grouping by the CASE evaluates it once per
+ * person; a count per step over it would evaluate it once per step, as the planner copies it into each.
+ */
+export function compileFunnel(criterion: CriterionDefinition): CompiledFunnel {
+  const q = new CriterionSql(criterion);
+  const extractPopulation = q.bag.extract('population');
+  const tests = funnelTests(q, criterion);
+  const leading = tests.findIndex((t) => !t.rowOnly);
+  const cheap = leading < 0 ? tests.length : leading;
+  const rest = tests.slice(cheap);
+  const parts: string[] = [];
+  if (cheap > 0) {
+    parts.push(
+      [
+        `-- everyone, by the first test on the population row alone they fail`,
+        `SELECT passed, count(*)::int AS people`,
+        `FROM (`,
+        `  SELECT ${passedCase(tests.slice(0, cheap), 0, '  ')} AS passed`,
+        `  FROM ${table('population')} AS p`,
+        `  WHERE p.extract_id = ${extractPopulation}`,
+        `) AS f`,
+        // Those who pass them all are counted by the register tests below.
+        ...(rest.length > 0 ? [`WHERE passed < ${cheap}`] : []),
+        `GROUP BY passed`,
+      ].join('\n'),
+    );
+  }
+  if (rest.length > 0) {
+    parts.push(
+      [
+        `-- those who pass them, by the first register test they fail`,
+        `SELECT passed, count(*)::int AS people`,
+        `FROM (`,
+        `  SELECT ${passedCase(rest, cheap, '  ')} AS passed`,
+        // A subquery of its own (OFFSET 0), so the population is filtered in a parallel scan; the EXISTS
+        // tests, which PostgreSQL runs only in the leader, then see just the people who passed.
+        `  FROM (`,
+        `    SELECT * FROM ${table('population')} AS p`,
+        `    WHERE p.extract_id = ${extractPopulation}`,
+        ...tests.slice(0, cheap).map((t) => `      AND (${t.predicate})`),
+        `    OFFSET 0`,
+        `  ) AS p`,
+        `) AS f`,
+        `GROUP BY passed`,
+      ].join('\n'),
+    );
+  }
+  const sql = [`-- criterion ${criterion.id}: how many people pass how many tests, in order`, parts.join('\nUNION ALL\n')].join('\n');
+  return { ...q.bag.result(sql), steps: funnelSteps(tests) };
+}
+
+/** The funnel's rows as its steps, labelled: after step k remain those who passed at least k conditions. */
+export function readFunnel(funnel: CompiledFunnel, rows: ReadonlyArray<Record<string, unknown>>): { label: string; remaining: number }[] {
+  const byPassed = new Map<number, number>();
+  for (const r of rows) byPassed.set(Number(r.passed), (byPassed.get(Number(r.passed)) ?? 0) + Number(r.people));
+  let remaining = 0;
+  const counts = funnel.steps.map((_, k) => k).reverse().map((k) => (remaining += byPassed.get(k) ?? 0)).reverse();
+  return funnel.steps.map((s, k) => ({ label: s.label, remaining: counts[k] }));
 }
 
 export interface ReviewOptions {
