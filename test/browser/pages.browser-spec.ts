@@ -3,7 +3,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page, Response } from 'playwright-core';
-import { PreviewService, showCount, systemIdentificationActor } from '@tiltas/identification';
+import { showCount } from '@tiltas/common';
+import { PreviewService, systemIdentificationActor } from '@tiltas/identification';
 import { Browser, openBrowser, screenshot, seriousViolations, signIn } from './support/browser';
 import { BrowserStack, startStack } from './support/browser-stack';
 

@@ -1,5 +1,4 @@
 import type { DbScope } from '@tiltas/database';
-export { seesSmallCounts } from '@tiltas/common';
 
 /**
  * Who asks. Shaped like @tiltas/access's Actor and @tiltas/audit's AuditActor (userId, role, municipality,

@@ -13,5 +13,5 @@ export { IdentifyHandler } from './runs/identify.handler';
 export type { IdentifyJobResult } from './runs/identify.handler';
 export { CaseExportService, CASE_EXPORT_HEADER, CASE_STATUSES } from './cases/case-export.service';
 export type { CaseExportFilter, CaseStatusFilter } from './cases/case-export.service';
-export { scopeOf, seesSmallCounts, systemIdentificationActor } from './identification-actor';
+export { scopeOf, systemIdentificationActor } from './identification-actor';
 export type { IdentificationActor } from './identification-actor';

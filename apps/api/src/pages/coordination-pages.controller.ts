@@ -1,9 +1,8 @@
 import { Body, Controller, Get, Post, Query, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Actor, CurrentActor, Roles } from '@tiltas/access';
-import { DomainError, ErrorCode } from '@tiltas/common';
+import { DomainError, ErrorCode, isSmallCount, seesSmallCounts } from '@tiltas/common';
 import { LETTER_LANGUAGES, LetterTemplatesService, MESSAGE_KINDS } from '@tiltas/letters';
-import { isSmallCount, seesSmallCounts } from '@tiltas/identification';
 import { CaseQueueService, CaseWorkService, ReferralsService, SERVICE_KINDS, ServiceKind } from '@tiltas/outreach';
 import type { Response } from 'express';
 import { field, renderPage } from './page-render';

@@ -1,5 +1,5 @@
 import type { Actor, Role } from '@tiltas/access';
-import { seesSmallCounts } from '@tiltas/identification';
+import { seesSmallCounts } from '@tiltas/common';
 import type { Response } from 'express';
 
 interface NavItem {

@@ -1,4 +1,4 @@
-import { showCount } from '@tiltas/identification';
+import { showCount } from '@tiltas/common';
 import Handlebars from 'handlebars';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError, ErrorCode, isIsoDate, showCount, type ShownCount } from '@tiltas/common';
+import { DomainError, ErrorCode, isIsoDate, seesSmallCounts, showCount, type ShownCount } from '@tiltas/common';
 import { DatabaseService, useAnalyticalSettings } from '@tiltas/database';
 import { bindParams, compileCriterion, compileFunnel, parseCriterion, readFunnel, type CriterionDefinition } from '@tiltas/targeting';
 import { CriteriaService, type CriterionDetail } from '../criteria/criteria.service';
-import { IdentificationActor, scopeOf, seesSmallCounts } from '../identification-actor';
+import { IdentificationActor, scopeOf } from '../identification-actor';
 import { RunsRepository } from '../runs/runs.repository';
 import { planRun } from '../runs/run-plan';
 
