@@ -27,6 +27,7 @@ export {
   readFunnel,
   sqlForReview,
   type CompiledFunnel,
+  type FunnelOptions,
   type FunnelStep,
   type ReviewOptions,
 } from './sql/criterion-compiler';

@@ -122,6 +122,25 @@ describe('standard cohorts against the boundary nation', () => {
     }
   });
 
+  it("ends the funnel with the people a run keeps when it leaves a municipality's cases to its own copy", async () => {
+    for (const criterion of STANDARD_CRITERIA) {
+      const compiled = compileCriterion(criterion);
+      const found = await run(compiled.sql, bindParams(compiled, { asOf: D, extractIds }));
+      // The municipality with the most cases, so the step has people to leave out.
+      const perMunicipality = new Map<string, number>();
+      for (const f of found) perMunicipality.set(f.municipality, (perMunicipality.get(f.municipality) ?? 0) + 1);
+      const leftOut = [[...perMunicipality].sort((a, b) => b[1] - a[1])[0][0]];
+      const kept = new Set(found.filter((f) => !leftOut.includes(f.municipality)).map((f) => f.pseudonym));
+      expect(kept.size).toBeLessThan(new Set(found.map((f) => f.pseudonym)).size);
+      const funnel = compileFunnel(criterion, { leftOut });
+      const { rows } = await db.client.query(funnel.sql, bindParams(funnel, { asOf: D, extractIds }));
+      const steps = readFunnel(funnel, rows);
+      expect(steps).toHaveLength(criterion.conditions.length + 2);
+      expect(steps.at(-1)).toEqual({ label: 'case municipality not taken over by its own copy', remaining: kept.size });
+      expect(steps.at(-2)!.remaining).toBe(new Set(found.map((f) => f.pseudonym)).size);
+    }
+  });
+
   it('keeps only the cases of its own municipality in a scoped copy', async () => {
     const base = STANDARD_CRITERIA.find((c) => c.id === 'recent-release')!;
     const scoped = parseCriterion({ ...base, id: 'recent-release-lt03', scope: ['LT-03', 'LT-08'] });

@@ -71,12 +71,7 @@ export function planRun(asOf: string, criteria: readonly RunCriterion[], active:
   if (problems.length > 0) return { ok: false, problems };
 
   const sorted = [...criteria].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const planned = sorted.map((c) => ({
-    ...c,
-    leftToCopies: c.municipality === null
-      ? sorted.filter((copy) => copy.basedOn === c.id && copy.municipality !== null).map((copy) => copy.municipality!).sort()
-      : [],
-  }));
+  const planned = sorted.map((c) => ({ ...c, leftToCopies: copiesTakingOver(c, sorted).map((copy) => copy.municipality) }));
   const extractIds: Partial<Record<RegisterCode, number>> = {};
   for (const e of extracts) extractIds[e.register as RegisterCode] = e.id;
   const runKey = `${sorted.map((c) => `${c.id}@${c.version}`).join(',')}|${extracts.map((e) => `${e.register}#${e.id}`).join(',')}`;
@@ -91,4 +86,26 @@ export function planRun(asOf: string, criteria: readonly RunCriterion[], active:
       runKey,
     },
   };
+}
+
+export interface TakingOverCopy {
+  readonly municipality: string;
+  readonly criterionId: string;
+  readonly version: number;
+}
+
+/**
+ * The municipal copies among `criteria` that take their municipality over from the national `criterion`
+ * (none for a municipal one), by municipality: a run leaves those case municipalities to the copy, and a
+ * preview of the national criterion leaves them out the same way.
+ */
+export function copiesTakingOver(
+  criterion: Pick<RunCriterion, 'id' | 'municipality'>,
+  criteria: ReadonlyArray<Pick<RunCriterion, 'id' | 'version' | 'municipality' | 'basedOn'>>,
+): TakingOverCopy[] {
+  if (criterion.municipality !== null) return [];
+  return criteria
+    .filter((copy) => copy.basedOn === criterion.id && copy.municipality !== null)
+    .map((copy) => ({ municipality: copy.municipality!, criterionId: copy.id, version: copy.version }))
+    .sort((a, b) => (a.municipality < b.municipality ? -1 : a.municipality > b.municipality ? 1 : 0));
 }

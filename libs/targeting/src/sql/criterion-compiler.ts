@@ -208,6 +208,12 @@ class CriterionSql {
     return `${municipality} = ANY(${this.bag.value('scope', scope, 'text[]')})`;
   }
 
+  /** Not one of the case municipalities a run leaves to their own copies (as the run filters its rows). */
+  notLeftOutPredicate(municipality: string, leftOut: readonly string[]): string | undefined {
+    if (leftOut.length === 0) return undefined;
+    return `${municipality} <> ALL(${this.bag.value('leftOut', leftOut, 'text[]')})`;
+  }
+
   ageOutDate(): string {
     const maxima = this.criterion.conditions.flatMap((c) => (c.kind === 'age' && c.max !== undefined ? [c.max] : []));
     const index = this.criterion.conditions.findIndex((c) => c.kind === 'age' && c.max === Math.min(...maxima));
@@ -313,8 +319,16 @@ export interface FunnelStep {
 }
 
 export interface CompiledFunnel extends CompiledSql {
-  /** The first step is everyone in the population extract; then one step per condition, then the scope if any. */
+  /** The first step is everyone in the population extract; then one step per condition, then the scope and the left-out municipalities if any. */
   readonly steps: readonly FunnelStep[];
+}
+
+export interface FunnelOptions {
+  /**
+   * Case municipalities to leave out, as a run leaves a national criterion's municipalities to their
+   * own ACTIVE copies: a last step keeps the people found for a municipality not among them.
+   */
+  readonly leftOut?: readonly string[];
 }
 
 interface FunnelTest {
@@ -324,8 +338,8 @@ interface FunnelTest {
   readonly rowOnly: boolean;
 }
 
-/** The funnel's tests in order: one per condition, then the scope if any. */
-function funnelTests(q: CriterionSql, criterion: CriterionDefinition): FunnelTest[] {
+/** The funnel's tests in order: one per condition, then the scope if any, then the municipalities left out if any. */
+function funnelTests(q: CriterionSql, criterion: CriterionDefinition, leftOut: readonly string[]): FunnelTest[] {
   const tests: FunnelTest[] = criterion.conditions.map((cond, i) => ({
     label: describeCondition(cond),
     predicate: q.predicate(cond, i),
@@ -334,13 +348,16 @@ function funnelTests(q: CriterionSql, criterion: CriterionDefinition): FunnelTes
   const rule = criterion.municipality;
   const municipalityEvent = rule.source === 'event' ? q.event(rule.event) : undefined;
   let scope: string | undefined;
+  let kept: string | undefined;
   if (rule.source === 'event' && municipalityEvent?.pick === 'each') {
-    // Found once per matching row: in scope when any matching row's municipality is.
-    const inScope = q.scopePredicate(`COALESCE(m.${rule.column}, p.municipality)`);
-    if (inScope) {
-      const preds = q.eventPredicates(municipalityEvent, criterion.conditions.indexOf(municipalityEvent), 'm');
-      scope = `EXISTS (SELECT 1 FROM ${table(municipalityEvent.register)} AS m WHERE ${[...preds, inScope].join(' AND ')})`;
-    }
+    // Found once per matching row: in scope (and not left out) when any matching row's municipality is.
+    const municipality = `COALESCE(m.${rule.column}, p.municipality)`;
+    const preds = q.eventPredicates(municipalityEvent, criterion.conditions.indexOf(municipalityEvent), 'm');
+    const exists = (more: readonly string[]) => `EXISTS (SELECT 1 FROM ${table(municipalityEvent.register)} AS m WHERE ${[...preds, ...more].join(' AND ')})`;
+    const inScope = q.scopePredicate(municipality);
+    const notLeftOut = q.notLeftOutPredicate(municipality, leftOut);
+    if (inScope) scope = exists([inScope]);
+    if (notLeftOut) kept = exists([...(inScope ? [inScope] : []), notLeftOut]);
   } else {
     const municipality = q.municipality((ev, col) => {
       const alias = 'm';
@@ -349,8 +366,11 @@ function funnelTests(q: CriterionSql, criterion: CriterionDefinition): FunnelTes
         .join(' AND ')} ORDER BY ${q.eventOrder(ev, alias)} LIMIT 1)`;
     });
     scope = q.scopePredicate(municipality);
+    kept = q.notLeftOutPredicate(municipality, leftOut);
   }
-  if (scope) tests.push({ label: 'case municipality in scope', predicate: scope, rowOnly: !/\bSELECT\b/.test(scope) });
+  const rowOnly = (predicate: string) => !/\bSELECT\b/.test(predicate);
+  if (scope) tests.push({ label: 'case municipality in scope', predicate: scope, rowOnly: rowOnly(scope) });
+  if (kept) tests.push({ label: 'case municipality not taken over by its own copy', predicate: kept, rowOnly: rowOnly(kept) });
   return tests;
 }
 
@@ -369,7 +389,7 @@ function passedCase(tests: readonly FunnelTest[], first: number, indent: string)
 export function compilePassed(criterion: CriterionDefinition): CompiledFunnel {
   const q = new CriterionSql(criterion);
   const extractPopulation = q.bag.extract('population');
-  const tests = funnelTests(q, criterion);
+  const tests = funnelTests(q, criterion, []);
   const sql = [
     `SELECT p.pseudonym, ${passedCase(tests, 0, '  ')} AS passed`,
     `FROM ${table('population')} AS p`,
@@ -390,10 +410,10 @@ function funnelSteps(tests: readonly FunnelTest[]): FunnelStep[] {
  * stops at the first failure (so later EXISTS are skipped). Grouping by the CASE evaluates it once per
  * person; a count per step over it would evaluate it once per step, as the planner copies it into each.
  */
-export function compileFunnel(criterion: CriterionDefinition): CompiledFunnel {
+export function compileFunnel(criterion: CriterionDefinition, options: FunnelOptions = {}): CompiledFunnel {
   const q = new CriterionSql(criterion);
   const extractPopulation = q.bag.extract('population');
-  const tests = funnelTests(q, criterion);
+  const tests = funnelTests(q, criterion, options.leftOut ?? []);
   const leading = tests.findIndex((t) => !t.rowOnly);
   const cheap = leading < 0 ? tests.length : leading;
   const rest = tests.slice(cheap);
