@@ -8,7 +8,7 @@ export { IdentificationService, IDENTIFICATION_LOCK } from './runs/identificatio
 export type { RunOutcome, RunRequest } from './runs/identification.service';
 export type { CohortCounts, RunRecord, RunStatus, RunTrigger } from './runs/runs.repository';
 export { planRun } from './runs/run-plan';
-export type { ActiveExtract, PlanOutcome, RunCriterion, RunPlan } from './runs/run-plan';
+export type { ActiveExtract, PlanOutcome, RunCriterion, RunPlan, TakingOverCopy } from './runs/run-plan';
 export { IdentifyHandler } from './runs/identify.handler';
 export type { IdentifyJobResult } from './runs/identify.handler';
 export { CaseExportService, CASE_EXPORT_HEADER, CASE_STATUSES } from './cases/case-export.service';

@@ -2,10 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { DomainError, ErrorCode, isIsoDate, seesSmallCounts, showCount, type ShownCount } from '@tiltas/common';
 import { DatabaseService, useAnalyticalSettings } from '@tiltas/database';
 import { bindParams, compileCriterion, compileFunnel, parseCriterion, readFunnel, type CriterionDefinition } from '@tiltas/targeting';
+import { CriteriaRepository } from '../criteria/criteria.repository';
 import { CriteriaService, type CriterionDetail } from '../criteria/criteria.service';
 import { IdentificationActor, scopeOf } from '../identification-actor';
 import { RunsRepository } from '../runs/runs.repository';
-import { planRun } from '../runs/run-plan';
+import { copiesTakingOver, planRun, type TakingOverCopy } from '../runs/run-plan';
 
 export interface PreviewRequest {
   readonly criterionId: string;
@@ -31,6 +32,12 @@ export interface Preview {
    * municipality (`criterionId` names which). Null when nothing is live, or the live version is the one previewed.
    */
   readonly diff: { readonly criterionId: string; readonly activeVersion: number; readonly adds: number; readonly drops: number } | null;
+  /**
+   * For a national criterion, the municipalities an ACTIVE municipal copy of it takes over (`criterionId`
+   * and `version` name the copy): a run leaves their cases to the copy, so every count above, the funnel's
+   * last step and the diff leave them out too. Empty for a municipality's copy.
+   */
+  readonly leftOut: readonly TakingOverCopy[];
   /** Whether the viewer sees counts under 5 as they are. */
   readonly showsSmallCounts: boolean;
   readonly durationMs: number;
@@ -56,7 +63,8 @@ export function shownPreview(preview: Preview): ShownPreview {
 
 /**
  * What a criterion version would find at D, before it is live: the total and per municipality, the funnel,
- * and how it differs from the ACTIVE version. Reads only; writes nothing and opens no case. The funnel and
+ * and how it differs from the ACTIVE version. For a national criterion all of it leaves out, as a run of
+ * every ACTIVE criterion does, the municipalities that an ACTIVE copy of theirs takes over. Reads only; writes nothing and opens no case. The funnel and
  * the found-and-diff query run side by side on two connections.
  */
 @Injectable()
@@ -64,6 +72,7 @@ export class PreviewService {
   constructor(
     private readonly db: DatabaseService,
     private readonly criteria: CriteriaService,
+    private readonly criteriaRepository: CriteriaRepository,
     private readonly runs: RunsRepository,
   ) {}
 
@@ -86,8 +95,11 @@ export class PreviewService {
     const active = await this.live(detail, version, viewer);
 
     const scope = scopeOf(viewer);
-    const extracts = await this.db.transaction(scope, (m) => this.runs.activeExtracts(m));
+    const [extracts, activeCriteria] = await this.db.transaction(scope, async (m) => [await this.runs.activeExtracts(m), await this.criteriaRepository.active(m)] as const);
     const runCriteria = [{ id: definition.id, version: version ?? 0, municipality: detail.municipality, basedOn: detail.basedOn, lawfulBasisId: '', definition }];
+    // What a run of everything ACTIVE would leave to copies; the draft and the live version alike lose them.
+    const leftOut = copiesTakingOver(runCriteria[0], activeCriteria.map((c) => ({ id: c.criterionId, version: c.version, municipality: c.municipality, basedOn: c.basedOn })));
+    const leftOutMunicipalities = leftOut.map((c) => c.municipality);
     if (active) runCriteria.push({ ...runCriteria[0], id: active.criterionId, version: active.version, definition: active.definition });
     const planned = planRun(request.asOf, runCriteria, extracts);
     if (!planned.ok) throw new DomainError(ErrorCode.CONFLICT, `cannot preview ${request.criterionId} at ${request.asOf}: ${planned.problems.join('; ')}`);
@@ -101,19 +113,20 @@ export class PreviewService {
       const activeSql = compileCriterion(active.definition);
       const offset = draftParams.length;
       foundParams = [...draftParams, ...bindParams(activeSql, binding)];
+      const kept = keptFilter(foundParams, leftOutMunicipalities);
       foundSql = `
         SELECT coalesce(d.municipality, a.municipality) AS municipality,
                count(d.pseudonym) AS found,
                count(*) FILTER (WHERE a.pseudonym IS NULL) AS adds,
                count(*) FILTER (WHERE d.pseudonym IS NULL) AS drops
-        FROM (${draftSql.sql}) AS d
-        FULL JOIN (${shiftParams(activeSql.sql, offset)}) AS a ON a.pseudonym = d.pseudonym AND a.municipality = d.municipality
+        FROM (SELECT * FROM (${draftSql.sql}) AS q ${kept}) AS d
+        FULL JOIN (SELECT * FROM (${shiftParams(activeSql.sql, offset)}) AS q ${kept}) AS a ON a.pseudonym = d.pseudonym AND a.municipality = d.municipality
         GROUP BY 1 ORDER BY 1`;
     } else {
       foundParams = draftParams;
-      foundSql = `SELECT q.municipality, count(*) AS found, count(*) AS adds, 0 AS drops FROM (${draftSql.sql}) AS q GROUP BY 1 ORDER BY 1`;
+      foundSql = `SELECT q.municipality, count(*) AS found, count(*) AS adds, 0 AS drops FROM (${draftSql.sql}) AS q ${keptFilter(foundParams, leftOutMunicipalities)} GROUP BY 1 ORDER BY 1`;
     }
-    const funnel = compileFunnel(definition);
+    const funnel = compileFunnel(definition, { leftOut: leftOutMunicipalities });
     const [found, funnelRows] = await Promise.all([
       this.db.transaction(scope, async (m) => {
         await useAnalyticalSettings(m);
@@ -139,6 +152,7 @@ export class PreviewService {
       byMunicipality: byMunicipality.filter((r) => r.found > 0 || r.drops > 0),
       funnel: readFunnel(funnel, funnelRows),
       diff: active ? { criterionId: active.criterionId, activeVersion: active.version, adds: sum('adds'), drops: sum('drops') } : null,
+      leftOut,
       showsSmallCounts: seesSmallCounts(viewer),
       durationMs: Date.now() - started,
     };
@@ -162,6 +176,14 @@ interface LiveVersion {
   readonly criterionId: string;
   readonly version: number;
   readonly definition: CriterionDefinition;
+}
+
+/**
+ * The run's filter on a criterion's rows `q` (RunsRepository.findInto): none of the municipalities left to
+ * copies. Appends their list to `params`; call it once per query, and use the clause wherever `q` is.
+ */
+function keptFilter(params: unknown[], leftOut: readonly string[]): string {
+  return leftOut.length === 0 ? '' : `WHERE q.municipality <> ALL($${params.push(leftOut)}::text[])`;
 }
 
 /** Renumbers `$n` placeholders so a second compiled query can follow the first's parameters. */
