@@ -122,6 +122,15 @@ describe('the pages in a browser', () => {
       expect(Number(cases[0].n)).toBeGreaterThan(0);
     });
 
+    it("previews the national neet-youth without Vilnius, which its active copy now takes over, and says so", async () => {
+      await visit('/criteria/neet-youth/preview?asOf=2026-10-01');
+      const raw = await stack.worker.get(PreviewService).preview({ criterionId: 'neet-youth', asOf: '2026-10-01' }, systemIdentificationActor('browser-test'));
+      expect(raw.leftOut).toEqual([{ municipality: 'LT-57', criterionId: 'neet-youth-lt57', version: 1 }]);
+      expect(raw.byMunicipality.map((r) => r.municipality)).not.toContain('LT-57');
+      expect(await page.locator('#left-out li').allTextContents()).toEqual(['LT-57: neet-youth-lt57, 1 versija']);
+      expect((await text('#preview-total')).trim()).toBe(String(showCount(raw.total, false)));
+    });
+
     it('sees the new cases in the backlog and assigns them automatically', async () => {
       await visit('/caseload');
       const backlog = (await text('#backlog-unassigned')).trim();

@@ -89,6 +89,8 @@ export function registerCriteriaCommands(program: Command, io: CliIo): void {
       for (const step of p.funnel) io.out(`  ${step.remaining}  ${step.label}`);
       io.out('per municipality:');
       for (const m of p.byMunicipality) io.out(`  ${m.municipality} found=${m.found} adds=${m.adds} drops=${m.drops}`);
+      if (p.leftOut.length > 0) io.out('left out (a run leaves them to their own active copy):');
+      for (const c of p.leftOut) io.out(`  ${c.municipality} to ${c.criterionId} v${c.version}`);
     });
 
   criteria
