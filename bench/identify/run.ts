@@ -3,7 +3,8 @@
  * one run: the hand-written NOT EXISTS SQL for neet-youth (the anchor), DuckDB over the same CSVs,
  * Tiltas's compiled neet-youth, all five compiled cohorts, a full run with case writing, and its re-run,
  * and the coordinator's preview (total, per municipality, funnel, added and dropped against the active
- * version) of a neet-youth draft at ages 16–29 and of Vilnius's copy tuned the same way, with the ratios to
+ * version) of a neet-youth draft at ages 16–29, of Vilnius's copy tuned the same way, and of the national
+ * draft again once that copy is active (Vilnius left out, as a run leaves it), with the ratios to
  * the targets (compiled ≤ 1.5× hand-written; five ≤ 12 s; run ≤ 20 s; re-run ≤ 10 s writing nothing;
  * a preview ≤ 5 s).
  *
@@ -189,6 +190,10 @@ async function main(): Promise<void> {
       await criteria.saveDraft(copyId, withMaxAge(copy.definition, 29), ACTOR);
       const copyPreview = await timedPreview(() => previews.preview({ criterionId: copyId, asOf: AS_OF }, ACTOR));
       const copyFound = Number((await owner.query<{ n: string }>(`SELECT count(*) AS n FROM cases WHERE municipality = $1 AND 'neet-youth' = ANY(cohorts)`, [COPY_MUNICIPALITY])).rows[0].n);
+      // With the copy live, a run leaves Vilnius to it, and so does the national draft's preview.
+      await criteria.activate(copyId, lawfulBasis.id, ACTOR);
+      const leftOutPreview = await timedPreview(() => previews.preview({ criterionId: 'neet-youth', asOf: AS_OF }, ACTOR));
+      const vilniusBefore = nationalPreview.value.byMunicipality.find((r) => r.municipality === COPY_MUNICIPALITY)?.found ?? 0;
 
       const out = (line: string) => process.stdout.write(`${line}\n`);
       out(`identification bench: ${population} people, D=${AS_OF} (extracts loaded in ${fmt(load.ms)})`);
@@ -203,6 +208,9 @@ async function main(): Promise<void> {
       out(`  preview ${copyId} copy at 16–29 (median of ${PREVIEW_ROUNDS})  ${fmt(copyPreview.ms).padStart(9)}  ${previewLine(copyPreview.value)}  (target ≤ 5 s)`);
       const liveThere = copyPreview.value.total - (copyPreview.value.diff?.adds ?? 0) + (copyPreview.value.diff?.drops ?? 0);
       out(`    the national active version found ${liveThere} there by the preview, the run opened ${copyFound} neet-youth cases there${liveThere === copyFound ? '' : '  MISMATCH'}`);
+      out(`  preview neet-youth draft, ${copyId} active (median of ${PREVIEW_ROUNDS})  ${fmt(leftOutPreview.ms).padStart(9)}  ${previewLine(leftOutPreview.value)}  (${(leftOutPreview.ms / nationalPreview.ms).toFixed(2)}× the same preview without it; target ≤ 5 s)`);
+      const expectedTotal = nationalPreview.value.total - vilniusBefore;
+      out(`    left out ${leftOutPreview.value.leftOut.map((c) => `${c.municipality} to ${c.criterionId} v${c.version}`).join(', ')}: total ${nationalPreview.value.total} − ${vilniusBefore} found there = ${leftOutPreview.value.total}${leftOutPreview.value.total === expectedTotal ? '' : `  MISMATCH (expected ${expectedTotal})`}`);
     } finally {
       await owner.end();
     }
