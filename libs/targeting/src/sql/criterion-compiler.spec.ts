@@ -98,6 +98,14 @@ describe('compiled criterion SQL', () => {
     expect(funnel.sql.replace(/--[^\n]*/g, '')).not.toMatch(/LT-05|INSTITUTION|\b47\b/);
   });
 
+  it('ends the funnel with a step for the municipalities a run leaves to their own copies, bound as a value', () => {
+    const funnel = compileFunnel(tuned, { leftOut: ['LT-57'] });
+    expect(funnel.steps.map((s) => s.label)).toEqual([...compileFunnel(tuned).steps.map((s) => s.label), 'case municipality not taken over by its own copy']);
+    expect(funnel.sql.replace(/--[^\n]*/g, '')).not.toContain('LT-57');
+    expect(bindParams(funnel, { asOf: '2026-10-01', extractIds: { population: 1, care: 2, disability: 3 } })[funnel.paramNames.indexOf('leftOut')]).toEqual(['LT-57']);
+    expect(compileFunnel(tuned, { leftOut: [] }).sql).toBe(compileFunnel(tuned).sql);
+  });
+
   it('reads the funnel as the people left after each step: those who passed at least that many conditions', () => {
     const funnel = compileFunnel(tuned);
     const rows = [{ passed: 0, people: 2 }, { passed: 2, people: 5 }, { passed: 5, people: 1 }];
