@@ -116,13 +116,11 @@ function compileCheck(column: ColumnDeclaration): Check {
   switch (column.type) {
     case 'pseudonym':
       return (raw) => (isPseudonym(raw) ? null : 'malformed pseudonym (64 lowercase hex expected)');
-    case 'date': {
-      const known = new DateMemo();
+    case 'date':
       return (raw) => {
-        if (known.isDate(raw)) return null;
+        if (isIsoDate(raw)) return null;
         return DATE_SHAPE.test(raw) ? `impossible date ${raw}` : `malformed date ${shown(raw)} (YYYY-MM-DD expected)`;
       };
-    }
     case 'code': {
       const codes = column.codes ?? [];
       const allowed = new Set(codes);
@@ -162,28 +160,6 @@ function isPseudonym(raw: string): boolean {
     if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
   }
   return true;
-}
-
-/**
- * isIsoDate with memory. A register's dates come from a few tens of thousands of distinct days, so after
- * the first rows nearly every check is a map hit, while isIsoDate stays the one definition of a date.
- * Bounded so that a file of junk cannot grow it without limit.
- */
-class DateMemo {
-  private static readonly LIMIT = 100_000;
-  private readonly verdicts = new Map<string, boolean>();
-
-  isDate(raw: string): boolean {
-    // Only YYYY-MM-DD-long keys: V8 copies substrings this short, whereas a longer key could be a slice
-    // that keeps a whole input chunk alive for as long as the memo lives.
-    if (raw.length !== 10) return isIsoDate(raw);
-    const known = this.verdicts.get(raw);
-    if (known !== undefined) return known;
-    const verdict = isIsoDate(raw);
-    if (this.verdicts.size >= DateMemo.LIMIT) this.verdicts.clear();
-    this.verdicts.set(raw, verdict);
-    return verdict;
-  }
 }
 
 /** Quotes a register value for a reason, cut short so a stray blob does not flood the quarantine. */
