@@ -9,11 +9,11 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Pool, PoolClient } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
-import { copyColumns, createCopyFormatter } from '../parsing/copy-text';
+import { createCopyFormatter } from '../parsing/copy-text';
 import { checkTotalsAgainstManifest, consumeExtract, ExtractTotals, readExtract } from '../parsing/extract-reader';
 import { RegisterCode, REGISTERS } from '../register-declarations';
 import { ExtractManifest, parseManifestJson } from '../validation/manifest';
-import { QuarantinedRow } from '../validation/row-validator';
+import { QuarantinedRow, ValidRow } from '../validation/row-validator';
 import { createContactsCopyFormatter } from './contacts-copy';
 import { CopyWriter } from './copy-writer';
 import { ExtractPair, findExtractPairs } from './extract-pairs';
@@ -28,6 +28,14 @@ export interface IngestRequest extends ExtractPair {
   /** `cli` or `upload`: where the delivery came from, kept on the extract row. */
   readonly source: 'cli' | 'upload';
   readonly actor: AuditActor;
+}
+
+/** A COPY statement and the bytes that make up its input: header, the rows batch by batch, trailer. */
+interface CopyFormat {
+  readonly sql: string;
+  readonly header: string | Buffer;
+  chunk(rows: readonly ValidRow[]): string | Buffer;
+  readonly trailer: string | Buffer;
 }
 
 /** Thrown inside a load to reject the extract whole, with counts known so far. */
@@ -188,21 +196,20 @@ export class IngestService {
     this.logger.log({ register, asOf: manifest.asOf, extractId, rows: manifest.rows }, 'extract load started');
 
     await client.query(createPartitionSql(register, extractId));
-    const formatter = declaration.identifying
-      ? createContactsCopyFormatter(declaration, extractId, this.vault.keyId, this.vault.sealer())
-      : createCopyFormatter(declaration, extractId);
-    const columns = declaration.identifying ? formatter.columns : copyColumns(declaration);
-    const copy = new CopyWriter(client, `COPY ${part} (${columns.join(', ')}) FROM STDIN`);
+    const format = this.copyFormat(register, extractId);
+    const copy = new CopyWriter(client, format.sql);
 
     const limit = quarantineLimit(manifest.rows, this.config.ingest.maxQuarantineRatio);
     const quarantine: QuarantinedRow[] = [];
     let totals: ExtractTotals;
     try {
+      await copy.write(format.header);
       totals = await consumeExtract(readExtract(createReadStream(csvPath, { highWaterMark: READ_CHUNK }), declaration), async (batch) => {
         // Past the limit the extract is rejected anyway: stop keeping rows that will never be shown.
         for (const row of batch.quarantined) if (quarantine.length <= limit) quarantine.push(row);
-        await copy.write(formatter.chunk(batch.valid));
+        await copy.write(format.chunk(batch.valid));
       });
+      await copy.write(format.trailer);
       await copy.end();
     } catch (err) {
       copy.abort(err instanceof Error ? err : new Error(String(err)));
@@ -287,6 +294,26 @@ export class IngestService {
       'extract load finished',
     );
     return outcome;
+  }
+
+  /**
+   * How the valid rows of one extract go into COPY: text for the registers, binary for the sealed
+   * contacts (see createContactsCopyFormatter), with what each format needs before and after the rows.
+   */
+  private copyFormat(register: RegisterCode, extractId: number): CopyFormat {
+    const declaration = REGISTERS[register];
+    const part = partitionTable(register, extractId);
+    if (declaration.identifying) {
+      const contacts = createContactsCopyFormatter(declaration, extractId, this.vault.keyId, this.vault.sealer());
+      return {
+        sql: `COPY ${part} (${contacts.columns.join(', ')}) FROM STDIN WITH (FORMAT binary)`,
+        header: contacts.header,
+        chunk: (rows) => contacts.chunk(rows),
+        trailer: contacts.trailer,
+      };
+    }
+    const text = createCopyFormatter(declaration, extractId);
+    return { sql: `COPY ${part} (${text.columns.join(', ')}) FROM STDIN`, header: '', chunk: (rows) => text.chunk(rows), trailer: '' };
   }
 
   private async coveringPurpose(manifest: ExtractManifest): Promise<Purpose> {
