@@ -21,6 +21,7 @@ import { ExtractRepository } from './extract.repository';
 import { IngestOutcome, oneLine, quarantineLimit } from './ingest-outcome';
 import { INGEST_AUDIT, INGEST_LAWFUL_BASES, IngestAudit, IngestLawfulBases } from './ingest-ports';
 import { OWNER_DATA_SOURCE } from './owner-data-source';
+import { RepeatedPersonScreen } from './repeated-person-screen';
 import { createPartitionSql, moveRepeatedPersonsSql, partitionIndexSql, partitionTable } from './partition-sql';
 
 /** One delivery to ingest: a CSV and its manifest (either may be missing, which rejects it). */
@@ -198,6 +199,9 @@ export class IngestService {
     await client.query(createPartitionSql(register, extractId));
     const format = this.copyFormat(register, extractId);
     const copy = new CopyWriter(client, format.sql);
+    // Only the valid rows are loaded, so only they can make a repeated person.
+    const screen = declaration.onePerPerson ? new RepeatedPersonScreen(manifest.rows) : null;
+    const pseudonymIndex = declaration.columns.findIndex((c) => c.type === 'pseudonym');
 
     const limit = quarantineLimit(manifest.rows, this.config.ingest.maxQuarantineRatio);
     const quarantine: QuarantinedRow[] = [];
@@ -207,6 +211,7 @@ export class IngestService {
       totals = await consumeExtract(readExtract(createReadStream(csvPath, { highWaterMark: READ_CHUNK }), declaration), async (batch) => {
         // Past the limit the extract is rejected anyway: stop keeping rows that will never be shown.
         for (const row of batch.quarantined) if (quarantine.length <= limit) quarantine.push(row);
+        if (screen) for (const row of batch.valid) screen.add(row.values[pseudonymIndex] as string);
         await copy.write(format.chunk(batch.valid));
       });
       await copy.write(format.trailer);
@@ -232,7 +237,7 @@ export class IngestService {
     await client.query(`SET work_mem = '256MB'; SET maintenance_work_mem = '512MB'`);
     await this.extracts.insertQuarantine(client, extractId, quarantine);
     let quarantined = totals.quarantined;
-    if (declaration.onePerPerson) {
+    if (screen?.mayRepeat) {
       quarantined += (await client.query(moveRepeatedPersonsSql(register, extractId))).rowCount ?? 0;
       if (quarantined > limit) throw tooMany(quarantined);
     }
