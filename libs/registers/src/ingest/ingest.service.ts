@@ -50,7 +50,7 @@ class Rejection extends Error {
   }
 }
 
-/** Read buffer per file: large enough that the parser and the hash run on big slices. */
+/** Read buffer per file: few system calls, and the hash runs on big slices (the parser cuts them smaller). */
 const READ_CHUNK = 1 << 20;
 /**
  * Receiving an extract is lawful when its basis permits the register at asOf for any purpose the contract

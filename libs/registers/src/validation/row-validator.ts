@@ -55,8 +55,8 @@ interface CompiledColumn {
  * (code sets, regular expressions, column positions), so a row costs a few regex tests and no
  * allocation beyond its values array.
  *
- * Deliberately stateless across rows: duplicate persons in one-row-per-person registers are found by
- * ingest in SQL after COPY, which scales where a set of pseudonyms in memory would not.
+ * Deliberately stateless across rows: duplicate persons in one-row-per-person registers are ingest's
+ * (a bounded screen while the rows stream, then SQL after COPY only when the screen cannot rule them out).
  */
 export class RowValidator {
   private readonly columns: readonly CompiledColumn[];
