@@ -342,4 +342,39 @@ describe('ingest of register extracts', () => {
     });
     expect(await vault.open(pseudonymOf(2))).toBeNull();
   });
+
+  it('seals many contacts, each under its own nonce, quarantines a repeated person, and every row opens to its own details', async () => {
+    const header = 'pseudonym,given_name,family_name,phone,email,address,postal_code,language';
+    const person = (n: number) => ({
+      given_name: `Ona ${n}`,
+      family_name: n % 2 ? 'Žemaitė' : 'Back\\slash "quoted"',
+      phone: n % 3 ? `+3706${String(n).padStart(7, '0')}` : null,
+      email: n % 4 ? `ona${n}@example.lt` : null,
+      address: `Gedimino pr. ${n},\nVilnius`,
+      postal_code: 'LT-01101',
+      language: 'lt',
+    });
+    const csvField = (v: string | null) => (v === null ? '' : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+    const line = (n: number) => {
+      const p = person(n);
+      return [pseudonymOf(9000 + n), p.given_name, p.family_name, p.phone, p.email, p.address, p.postal_code, p.language].map(csvField).join(',');
+    };
+    const rows = Array.from({ length: 300 }, (_, n) => line(n));
+    rows.push(line(7)); // a second row for person 7: quarantined, the first stays
+    const dir = await writeDelivery(await freshDir('contacts-many'), 'contacts', csvOf(header, rows), { asOf: '2026-11-01' });
+    const [outcome] = await load(dir);
+    expect(outcome).toMatchObject({ status: 'ACCEPTED', rows: 301, quarantined: 1 });
+    const quarantine = await db.query<{ line: number; reason: string }>(`SELECT line, reason FROM extract_quarantine WHERE extract_id = $1`, [outcome.extractId]);
+    // Line 1 is the header and every address holds one quoted line break, so row n starts on line 2 + 2n.
+    expect(quarantine).toEqual([{ line: 2 + 2 * 300, reason: 'second row for this person, first at line 16' }]);
+    const stored = await db.query<{ nonce: string; line: number }>(
+      `SELECT encode(substring(sealed FROM 1 FOR 12), 'hex') AS nonce, line FROM reg_contacts WHERE extract_id = $1 ORDER BY line`,
+      [outcome.extractId],
+    );
+    expect(stored).toHaveLength(300);
+    expect(new Set(stored.map((r) => r.nonce)).size).toBe(300);
+    const { ContactsVault } = await import('@tiltas/contacts');
+    const vault = app.get(ContactsVault);
+    for (const n of [0, 1, 7, 150, 299]) expect(await vault.open(pseudonymOf(9000 + n))).toEqual(person(n));
+  });
 });

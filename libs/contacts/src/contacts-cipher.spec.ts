@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ContactsCipher } from './contacts-cipher';
+import { ContactsCipher, sealedLength } from './contacts-cipher';
 
 const alice = 'a'.repeat(64);
 const bob = 'b'.repeat(64);
@@ -20,6 +20,21 @@ describe('ContactsCipher', () => {
 
   it('uses a fresh nonce for every row, so equal rows seal differently', () => {
     expect(cipher.seal(alice, 'x').equals(cipher.seal(alice, 'x'))).toBe(false);
+  });
+
+  it('seals into a buffer at an offset what open then reads back', () => {
+    const plaintext = Buffer.from('{"address":"Gedimino pr. 1, Vilnius"}', 'utf8');
+    const out = Buffer.alloc(5 + sealedLength(plaintext.length) + 3);
+    const end = cipher.sealInto(alice, plaintext, randomBytes(12), out, 5);
+    expect(end).toBe(5 + sealedLength(plaintext.length));
+    expect(out.subarray(0, 5)).toEqual(Buffer.alloc(5));
+    expect(out.subarray(end)).toEqual(Buffer.alloc(3));
+    expect(out.toString('latin1')).not.toContain('Gedimino');
+    expect(cipher.open(alice, out.subarray(5, end), 'contacts-1')).toBe('{"address":"Gedimino pr. 1, Vilnius"}');
+  });
+
+  it('refuses a nonce that is not 12 bytes', () => {
+    expect(() => cipher.sealInto(alice, Buffer.from('{}'), randomBytes(8), Buffer.alloc(64), 0)).toThrow('12 bytes');
   });
 
   it('refuses a row moved onto another person', () => {

@@ -5,6 +5,9 @@ import { EntityManager } from 'typeorm';
 import { ContactRecord } from './contact-record';
 import { ContactsCipher } from './contacts-cipher';
 
+/** ContactsCipher.sealInto without the rest of the cipher: what a bulk loader is handed. */
+export type BulkSealer = (pseudonym: string, plaintext: Uint8Array, nonce: Uint8Array, out: Buffer, offset: number) => number;
+
 /**
  * The contacts vault: contact rows are sealed (AES-256-GCM, key from configuration) before they reach
  * the database and opened only here. Ingest seals; revealing for a case (with its scope check and audit
@@ -30,10 +33,10 @@ export class ContactsVault {
     return this.cipher.seal(pseudonym, JSON.stringify(record));
   }
 
-  /** A sealer for bulk loading: the sealed row as hex, with a nonce the caller draws (see ContactsCipher.sealHex). */
-  sealer(): (pseudonym: string, json: string, nonce: Buffer) => string {
+  /** Seals rows straight into a bulk-load buffer, with nonces the caller draws (see ContactsCipher.sealInto). */
+  sealer(): BulkSealer {
     const cipher = this.cipher;
-    return (pseudonym, json, nonce) => cipher.sealHex(pseudonym, json, nonce);
+    return (pseudonym, plaintext, nonce, out, offset) => cipher.sealInto(pseudonym, plaintext, nonce, out, offset);
   }
 
   /**

@@ -3,6 +3,14 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { Writable } from 'node:stream';
 
 /**
+ * How much may wait in this process for the server to read. Small batches (see CSV_BATCH_INPUT) with
+ * the stream's default 16 KiB made every batch wait until the socket had drained before the next one
+ * was parsed, so the parser and the server took turns instead of working side by side; a few MiB lets
+ * the parser run ahead while the memory stays bounded.
+ */
+const IN_FLIGHT_BYTES = 4 * 1024 * 1024;
+
+/**
  * A `COPY … FROM STDIN` in progress, written to with backpressure: `write` resolves once the stream can
  * take more, so the reader upstream waits for PostgreSQL instead of piling text up in memory.
  */
@@ -12,7 +20,7 @@ export class CopyWriter {
   private readonly finished: Promise<void>;
 
   constructor(client: PoolClient, sql: string) {
-    this.stream = client.query(copyFrom(sql));
+    this.stream = client.query(copyFrom(sql, { highWaterMark: IN_FLIGHT_BYTES }));
     this.finished = new Promise<void>((resolve, reject) => {
       this.stream.on('finish', resolve);
       this.stream.on('error', (err: Error) => {
@@ -24,10 +32,11 @@ export class CopyWriter {
     this.finished.catch(() => undefined);
   }
 
-  async write(text: string): Promise<void> {
+  /** Text (COPY text format) or bytes (binary format, or text already encoded). */
+  async write(data: string | Uint8Array): Promise<void> {
     if (this.failure) throw this.failure;
-    if (text.length === 0) return;
-    if (!this.stream.write(text)) {
+    if (data.length === 0) return;
+    if (!this.stream.write(data)) {
       await new Promise<void>((resolve, reject) => {
         const onDrain = (): void => {
           this.stream.off('error', onError);

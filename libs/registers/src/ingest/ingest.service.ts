@@ -9,17 +9,18 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Pool, PoolClient } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
-import { copyColumns, createCopyFormatter } from '../parsing/copy-text';
+import { createCopyFormatter } from '../parsing/copy-text';
 import { checkTotalsAgainstManifest, consumeExtract, ExtractTotals, readExtract } from '../parsing/extract-reader';
 import { RegisterCode, REGISTERS } from '../register-declarations';
 import { ExtractManifest, parseManifestJson } from '../validation/manifest';
-import { QuarantinedRow } from '../validation/row-validator';
+import { QuarantinedRow, ValidRow } from '../validation/row-validator';
 import { createContactsCopyFormatter } from './contacts-copy';
 import { CopyWriter } from './copy-writer';
 import { ExtractPair, findExtractPairs } from './extract-pairs';
 import { ExtractRepository } from './extract.repository';
 import { IngestOutcome, oneLine, quarantineLimit } from './ingest-outcome';
 import { INGEST_AUDIT, INGEST_LAWFUL_BASES, IngestAudit, IngestLawfulBases } from './ingest-ports';
+import { RepeatedPersonScreen } from './repeated-person-screen';
 import { createPartitionSql, moveRepeatedPersonsSql, partitionIndexSql, partitionTable } from './partition-sql';
 
 /** One delivery to ingest: a CSV and its manifest (either may be missing, which rejects it). */
@@ -27,6 +28,14 @@ export interface IngestRequest extends ExtractPair {
   /** `cli` or `upload`: where the delivery came from, kept on the extract row. */
   readonly source: 'cli' | 'upload';
   readonly actor: AuditActor;
+}
+
+/** A COPY statement and the bytes that make up its input: header, the rows batch by batch, trailer. */
+interface CopyFormat {
+  readonly sql: string;
+  readonly header: string | Buffer;
+  chunk(rows: readonly ValidRow[]): string | Buffer;
+  readonly trailer: string | Buffer;
 }
 
 /** Thrown inside a load to reject the extract whole, with counts known so far. */
@@ -40,7 +49,7 @@ class Rejection extends Error {
   }
 }
 
-/** Read buffer per file: large enough that the parser and the hash run on big slices. */
+/** Read buffer per file: few system calls, and the hash runs on big slices (the parser cuts them smaller). */
 const READ_CHUNK = 1 << 20;
 /**
  * Receiving an extract is lawful when its basis permits the register at asOf for any purpose the contract
@@ -187,21 +196,24 @@ export class IngestService {
     this.logger.log({ register, asOf: manifest.asOf, extractId, rows: manifest.rows }, 'extract load started');
 
     await client.query(createPartitionSql(register, extractId));
-    const formatter = declaration.identifying
-      ? createContactsCopyFormatter(declaration, extractId, this.vault.keyId, this.vault.sealer())
-      : createCopyFormatter(declaration, extractId);
-    const columns = declaration.identifying ? formatter.columns : copyColumns(declaration);
-    const copy = new CopyWriter(client, `COPY ${part} (${columns.join(', ')}) FROM STDIN`);
+    const format = this.copyFormat(register, extractId);
+    const copy = new CopyWriter(client, format.sql);
+    // Only the valid rows are loaded, so only they can make a repeated person.
+    const screen = declaration.onePerPerson ? new RepeatedPersonScreen(manifest.rows) : null;
+    const pseudonymIndex = declaration.columns.findIndex((c) => c.type === 'pseudonym');
 
     const limit = quarantineLimit(manifest.rows, this.config.ingest.maxQuarantineRatio);
     const quarantine: QuarantinedRow[] = [];
     let totals: ExtractTotals;
     try {
+      await copy.write(format.header);
       totals = await consumeExtract(readExtract(createReadStream(csvPath, { highWaterMark: READ_CHUNK }), declaration), async (batch) => {
         // Past the limit the extract is rejected anyway: stop keeping rows that will never be shown.
         for (const row of batch.quarantined) if (quarantine.length <= limit) quarantine.push(row);
-        await copy.write(formatter.chunk(batch.valid));
+        if (screen) for (const row of batch.valid) screen.add(row.values[pseudonymIndex] as string);
+        await copy.write(format.chunk(batch.valid));
       });
+      await copy.write(format.trailer);
       await copy.end();
     } catch (err) {
       copy.abort(err instanceof Error ? err : new Error(String(err)));
@@ -224,7 +236,7 @@ export class IngestService {
     await client.query(`SET work_mem = '256MB'; SET maintenance_work_mem = '512MB'`);
     await this.extracts.insertQuarantine(client, extractId, quarantine);
     let quarantined = totals.quarantined;
-    if (declaration.onePerPerson) {
+    if (screen?.mayRepeat) {
       quarantined += (await client.query(moveRepeatedPersonsSql(register, extractId))).rowCount ?? 0;
       if (quarantined > limit) throw tooMany(quarantined);
     }
@@ -286,6 +298,26 @@ export class IngestService {
       'extract load finished',
     );
     return outcome;
+  }
+
+  /**
+   * How the valid rows of one extract go into COPY: text for the registers, binary for the sealed
+   * contacts (see createContactsCopyFormatter), with what each format needs before and after the rows.
+   */
+  private copyFormat(register: RegisterCode, extractId: number): CopyFormat {
+    const declaration = REGISTERS[register];
+    const part = partitionTable(register, extractId);
+    if (declaration.identifying) {
+      const contacts = createContactsCopyFormatter(declaration, extractId, this.vault.keyId, this.vault.sealer());
+      return {
+        sql: `COPY ${part} (${contacts.columns.join(', ')}) FROM STDIN WITH (FORMAT binary)`,
+        header: contacts.header,
+        chunk: (rows) => contacts.chunk(rows),
+        trailer: contacts.trailer,
+      };
+    }
+    const text = createCopyFormatter(declaration, extractId);
+    return { sql: `COPY ${part} (${text.columns.join(', ')}) FROM STDIN`, header: '', chunk: (rows) => text.chunk(rows), trailer: '' };
   }
 
   private async coveringPurpose(manifest: ExtractManifest): Promise<Purpose> {

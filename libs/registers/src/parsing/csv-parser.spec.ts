@@ -1,6 +1,6 @@
 import { parse as referenceParse } from 'csv-parse/sync';
 import fc from 'fast-check';
-import { CsvParser, CsvRecord, CsvSyntaxError, parseCsv } from './csv-parser';
+import { CSV_BATCH_INPUT, CsvParser, CsvRecord, CsvSyntaxError, parseCsv } from './csv-parser';
 
 async function* chunksOf(bytes: Uint8Array, cuts: number[]): AsyncGenerator<Uint8Array> {
   let from = 0;
@@ -84,6 +84,21 @@ describe('CsvParser', () => {
     for (let cut = 1; cut < bytes.length; cut++) {
       const records = await parseBytes(bytes, [cut]);
       expect(records.map((r) => r.fields)).toEqual([['vardas'], ['Žemaitė'], ['😀', 'Šė']]);
+    }
+  });
+
+  it('yields batches of at most CSV_BATCH_INPUT of input from a much larger chunk, losing nothing at their seams', async () => {
+    // Two-, three- and four-byte characters and quoted line breaks, so the seams fall inside them too.
+    const rows = Array.from({ length: 20_000 }, (_, i) => `${i},Žemaitė ${i},"Šėta,\n😀 ${i}"`);
+    const bytes = Buffer.from(`n,name,note\n${rows.join('\n')}\n`, 'utf8');
+    for (const source of [bytes, bytes.toString('utf8')]) {
+      const batches: CsvRecord[][] = [];
+      for await (const batch of parseCsv((async function* () { yield source; })())) batches.push(batch);
+      expect(batches.length).toBeGreaterThanOrEqual(Math.floor(source.length / CSV_BATCH_INPUT));
+      const records = batches.flat();
+      expect(records).toHaveLength(20_001);
+      expect(records[12_345]).toEqual({ line: 2 * 12_345, fields: ['12344', 'Žemaitė 12344', 'Šėta,\n😀 12344'] });
+      expect(records.map((r) => r.fields)).toEqual(referenceParse(bytes, { relax_column_count: true }));
     }
   });
 

@@ -25,9 +25,9 @@ export type ExtractReading = AsyncGenerator<ExtractBatch, ExtractTotals, undefin
 
 /**
  * Reads one register's CSV extract end to end in a single pass: hashes the bytes as they stream, checks
- * the header, validates every row and yields the rows in batches (one per input chunk), then returns the
- * totals. Memory stays at one chunk whatever the file size; the consumer's pace is the reader's pace
- * (await between batches and the source stream is paused).
+ * the header, validates every row and yields the rows in batches (one per parser batch, see
+ * CSV_BATCH_INPUT), then returns the totals. Memory stays at one input chunk whatever the file size; the
+ * consumer's pace is the reader's pace (await between batches and the source stream is paused).
  *
  * Throws DomainError(VALIDATION_FAILED) for a file that cannot be read as an extract: empty (no header),
  * a wrong header, or malformed CSV (CsvSyntaxError, with the line). Bad rows do not throw: they come back

@@ -55,8 +55,8 @@ interface CompiledColumn {
  * (code sets, regular expressions, column positions), so a row costs a few regex tests and no
  * allocation beyond its values array.
  *
- * Deliberately stateless across rows: duplicate persons in one-row-per-person registers are found by
- * ingest in SQL after COPY, which scales where a set of pseudonyms in memory would not.
+ * Deliberately stateless across rows: duplicate persons in one-row-per-person registers are ingest's
+ * (a bounded screen while the rows stream, then SQL after COPY only when the screen cannot rule them out).
  */
 export class RowValidator {
   private readonly columns: readonly CompiledColumn[];
@@ -116,13 +116,11 @@ function compileCheck(column: ColumnDeclaration): Check {
   switch (column.type) {
     case 'pseudonym':
       return (raw) => (isPseudonym(raw) ? null : 'malformed pseudonym (64 lowercase hex expected)');
-    case 'date': {
-      const known = new DateMemo();
+    case 'date':
       return (raw) => {
-        if (known.isDate(raw)) return null;
+        if (isIsoDate(raw)) return null;
         return DATE_SHAPE.test(raw) ? `impossible date ${raw}` : `malformed date ${shown(raw)} (YYYY-MM-DD expected)`;
       };
-    }
     case 'code': {
       const codes = column.codes ?? [];
       const allowed = new Set(codes);
@@ -162,28 +160,6 @@ function isPseudonym(raw: string): boolean {
     if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
   }
   return true;
-}
-
-/**
- * isIsoDate with memory. A register's dates come from a few tens of thousands of distinct days, so after
- * the first rows nearly every check is a map hit, while isIsoDate stays the one definition of a date.
- * Bounded so that a file of junk cannot grow it without limit.
- */
-class DateMemo {
-  private static readonly LIMIT = 100_000;
-  private readonly verdicts = new Map<string, boolean>();
-
-  isDate(raw: string): boolean {
-    // Only YYYY-MM-DD-long keys: V8 copies substrings this short, whereas a longer key could be a slice
-    // that keeps a whole input chunk alive for as long as the memo lives.
-    if (raw.length !== 10) return isIsoDate(raw);
-    const known = this.verdicts.get(raw);
-    if (known !== undefined) return known;
-    const verdict = isIsoDate(raw);
-    if (this.verdicts.size >= DateMemo.LIMIT) this.verdicts.clear();
-    this.verdicts.set(raw, verdict);
-    return verdict;
-  }
 }
 
 /** Quotes a register value for a reason, cut short so a stray blob does not flood the quarantine. */
