@@ -1,3 +1,4 @@
+import { isMunicipalityCode } from '@tiltas/contract';
 import { DbScope } from '@tiltas/database';
 
 export const ROLES = ['WORKER', 'COORDINATOR', 'AUDITOR', 'ADMIN'] as const;
@@ -11,17 +12,6 @@ export const MUNICIPAL_ONLY_ROLES: readonly Role[] = ['WORKER', 'COORDINATOR'];
 
 export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
-}
-
-/**
- * ISO 3166-2:LT municipality codes LT-01…LT-60: the set of @tiltas/registers' MUNICIPALITY_CODES, which
- * this base lib must not import (registers is a domain lib above it and pulls in ingest, contacts and
- * lawful bases). roles.spec.ts holds the two equal; the users table's CHECK uses the same pattern.
- */
-const MUNICIPALITY = /^LT-(0[1-9]|[1-5][0-9]|60)$/;
-
-export function isMunicipalityCode(value: unknown): value is string {
-  return typeof value === 'string' && MUNICIPALITY.test(value);
 }
 
 /** Who a request or command acts for: what guards, services and row-level security decide on. */

@@ -1,4 +1,4 @@
-import { isMunicipalityCode } from './municipality';
+import { isMunicipalityCode } from '@tiltas/contract';
 import { DomainError, addDays, isIsoDate } from '@tiltas/common';
 import { AuditActor } from './audit-entry';
 import { AuditFilterSql } from './audit-log.repository';

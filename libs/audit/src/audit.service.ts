@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Clock, DomainError } from '@tiltas/common';
 import { APP_CONFIG, AppConfig } from '@tiltas/config';
+import { pseudonymFor, validatePersonalCode } from '@tiltas/contract';
 import { DatabaseService } from '@tiltas/database';
 import type { PoolClient } from 'pg';
 import { once } from 'node:events';
@@ -14,7 +15,6 @@ import { canonicalDetails } from './canonical-entry';
 import { ChainReport, ChainVerifier } from './chain-verifier';
 import { copyRows } from './copy-rows';
 import { normalizeEntry } from './entry-validation';
-import { personalCodeProblem, subjectPseudonym } from './personal-code';
 import { loadPseudonymisationKey } from './pseudonymisation-key';
 
 export interface AuditPaging {
@@ -252,13 +252,13 @@ export class AuditService {
    */
   async subjectLookup(personalCode: string, viewer: AuditActor, options: { reference?: string } = {}): Promise<SubjectLookupResult> {
     const code = typeof personalCode === 'string' ? personalCode.trim() : personalCode;
-    const problem = personalCodeProblem(code);
-    if (problem !== null) throw DomainError.validation(`not a valid personal code: ${problem}`);
+    const verdict = validatePersonalCode(code);
+    if (!verdict.ok) throw DomainError.validation(`not a valid personal code: ${verdict.reason}`);
     if (options.reference !== undefined && !/^[A-Za-z0-9][A-Za-z0-9 ._/-]{0,63}$/.test(options.reference)) {
       throw DomainError.validation('reference must be 1-64 letters, digits, spaces and . _ / -');
     }
     const key = await loadPseudonymisationKey(this.config.pseudonymisation.keyFile);
-    const subject = subjectPseudonym(key.key, code);
+    const subject = pseudonymFor(key.key, code);
     return this.db.transaction(scopeOf(viewer), async (m) => {
       const entries = await this.repository.findBySubject(m, subject, viewer.scope === 'municipal' ? viewer.municipality : null);
       const loggedAs = await this.record(m, {

@@ -1,4 +1,4 @@
-import { isMunicipalityCode } from './municipality';
+import { isMunicipalityCode } from '@tiltas/contract';
 import { DomainError } from '@tiltas/common';
 import { AUDIT_ROLES, AuditDetailValue, AuditEntryInput, AuditRole, NormalizedAuditEntry } from './audit-entry';
 

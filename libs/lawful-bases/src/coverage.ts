@@ -1,5 +1,6 @@
 import { isIsoDate } from '@tiltas/common';
-import { ARTICLE10_REGISTERS, ARTICLE9_REGISTERS, LAWFUL_BASIS_REGISTERS, LawfulBasisEntry, PURPOSES, Purpose } from './lawful-basis-entry';
+import { isRegisterCode } from '@tiltas/contract';
+import { ARTICLE10_REGISTERS, ARTICLE9_REGISTERS, LawfulBasisEntry, PURPOSES, Purpose } from './lawful-basis-entry';
 
 export interface CoverageInput {
   readonly lawfulBasisId: string;
@@ -45,7 +46,7 @@ export function coverageProblems(basis: CoverageBasis | null, input: CoverageInp
   }
   if (!Array.isArray(input.registers) || input.registers.length === 0) problems.push('no register was named');
   for (const register of input.registers ?? []) {
-    if (!(LAWFUL_BASIS_REGISTERS as readonly string[]).includes(register)) {
+    if (!isRegisterCode(register)) {
       problems.push(`\`${register}\` is not a register`);
       continue;
     }

@@ -3,7 +3,6 @@ export {
   ARTICLE9_REGISTERS,
   GDPR_ARTICLE6_POINTS,
   LAWFUL_BASIS_FIELDS,
-  LAWFUL_BASIS_REGISTERS,
   PURPOSES,
   canonicalLawfulBasis,
   parseLawfulBasisFile,

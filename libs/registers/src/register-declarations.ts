@@ -1,29 +1,11 @@
 /**
  * The register extract contract (shared/spec/extracts.md) as data. The parser, the validator, the
  * register tables, the criteria compiler and the synthetic generator all read these declarations;
- * adding a register means adding a declaration here and a migration, nothing else.
+ * adding a register means adding a declaration here (and its code in @tiltas/contract) and a migration,
+ * nothing else.
  */
+import { MUNICIPALITY_CODES, type RegisterCode } from '@tiltas/contract';
 
-export const REGISTER_CODES = [
-  'population',
-  'contacts',
-  'education',
-  'employment',
-  'jobseekers',
-  'social_services',
-  'prison',
-  'care',
-  'military',
-  'parental_leave',
-  'disability',
-] as const;
-
-export type RegisterCode = (typeof REGISTER_CODES)[number];
-
-export const MUNICIPALITY_CODES: readonly string[] = Array.from(
-  { length: 60 },
-  (_, i) => `LT-${String(i + 1).padStart(2, '0')}`,
-);
 
 export type ColumnType =
   /** 64 lowercase hex characters. */
@@ -251,10 +233,6 @@ export const REGISTERS: Readonly<Record<RegisterCode, RegisterDeclaration>> = {
     period: { from: 'assessed_on', to: 'valid_to', end: 'inclusive' },
   },
 };
-
-export function isRegisterCode(value: unknown): value is RegisterCode {
-  return typeof value === 'string' && (REGISTER_CODES as readonly string[]).includes(value);
-}
 
 export function registerDeclaration(code: RegisterCode): RegisterDeclaration {
   return REGISTERS[code];

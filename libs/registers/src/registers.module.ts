@@ -1,9 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AuditModule, AuditService } from '@tiltas/audit';
+import { AuditModule } from '@tiltas/audit';
 import { ContactsModule } from '@tiltas/contacts';
-import { LawfulBasesModule, LawfulBasisService } from '@tiltas/lawful-bases';
+import { LawfulBasesModule } from '@tiltas/lawful-bases';
 import { ExtractsQueryService } from './ingest/extracts-query.service';
-import { INGEST_AUDIT, INGEST_LAWFUL_BASES } from './ingest/ingest-ports';
 import { IngestService } from './ingest/ingest.service';
 import { RetentionService } from './ingest/retention.service';
 import { UploadIngestService } from './ingest/upload-ingest.service';
@@ -24,8 +23,6 @@ export class RegistersModule {
   static forRoot(options: RegistersModuleOptions = {}): DynamicModule {
     const ingest = options.ingest
       ? [
-          { provide: INGEST_AUDIT, useExisting: AuditService },
-          { provide: INGEST_LAWFUL_BASES, useExisting: LawfulBasisService },
           IngestService,
           UploadIngestService,
           RetentionService,

@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { REGISTER_CODES } from '../register-declarations';
+import { REGISTER_CODES } from '@tiltas/contract';
 
 /** One delivery found in a directory: either file may be missing, which rejects the delivery. */
 export interface ExtractPair {

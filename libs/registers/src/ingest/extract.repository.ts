@@ -1,6 +1,6 @@
 import { PoolClient } from 'pg';
 import { EntityManager } from 'typeorm';
-import { RegisterCode } from '../register-declarations';
+import { RegisterCode } from '@tiltas/contract';
 import { ExtractManifest } from '../validation/manifest';
 import { QuarantinedRow } from '../validation/row-validator';
 import { partitionTable } from './partition-sql';

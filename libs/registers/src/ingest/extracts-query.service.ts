@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, isIsoDate } from '@tiltas/common';
 import { DatabaseService } from '@tiltas/database';
-import { isRegisterCode } from '../register-declarations';
+import { isRegisterCode } from '@tiltas/contract';
 
 export interface ExtractSummary {
   readonly id: number;

@@ -1,4 +1,4 @@
-import { RegisterCode } from '../register-declarations';
+import { RegisterCode } from '@tiltas/contract';
 
 export const INGEST_STATUSES = ['ACCEPTED', 'REJECTED', 'ALREADY_LOADED', 'NOT_ACTIVATED'] as const;
 export type IngestStatus = (typeof INGEST_STATUSES)[number];

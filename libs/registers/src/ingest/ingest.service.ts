@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { AuditActor } from '@tiltas/audit';
+import { AuditService, type AuditActor } from '@tiltas/audit';
 import { DomainError, ErrorCode, isDomainError } from '@tiltas/common';
 import { APP_CONFIG, AppConfig } from '@tiltas/config';
 import { ContactsVault } from '@tiltas/contacts';
+import { LawfulBasisService } from '@tiltas/lawful-bases';
 import { applyScope, OWNER_DATA_SOURCE, OWNER_POOL } from '@tiltas/database';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -11,7 +12,8 @@ import { Pool, PoolClient } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { createCopyFormatter } from '../parsing/copy-text';
 import { checkTotalsAgainstManifest, consumeExtract, ExtractTotals, readExtract } from '../parsing/extract-reader';
-import { RegisterCode, REGISTERS } from '../register-declarations';
+import { RegisterCode } from '@tiltas/contract';
+import { REGISTERS } from '../register-declarations';
 import { ExtractManifest, parseManifestJson } from '../validation/manifest';
 import { QuarantinedRow, ValidRow } from '../validation/row-validator';
 import { createContactsCopyFormatter } from './contacts-copy';
@@ -19,7 +21,6 @@ import { CopyWriter } from './copy-writer';
 import { ExtractPair, findExtractPairs } from './extract-pairs';
 import { ExtractRepository } from './extract.repository';
 import { IngestOutcome, oneLine, quarantineLimit } from './ingest-outcome';
-import { INGEST_AUDIT, INGEST_LAWFUL_BASES, IngestAudit, IngestLawfulBases } from './ingest-ports';
 import { RepeatedPersonScreen } from './repeated-person-screen';
 import { createPartitionSql, moveRepeatedPersonsSql, partitionIndexSql, partitionTable } from './partition-sql';
 
@@ -76,8 +77,8 @@ export class IngestService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(OWNER_POOL) private readonly pool: Pool,
     @Inject(OWNER_DATA_SOURCE) private readonly owner: DataSource,
-    @Inject(INGEST_AUDIT) private readonly audit: IngestAudit,
-    @Inject(INGEST_LAWFUL_BASES) private readonly lawfulBases: IngestLawfulBases,
+    private readonly audit: AuditService,
+    private readonly lawfulBases: LawfulBasisService,
     private readonly vault: ContactsVault,
   ) {}
 

@@ -1,5 +1,5 @@
 import { PoolClient } from 'pg';
-import { RegisterCode } from '../register-declarations';
+import { RegisterCode } from '@tiltas/contract';
 
 /**
  * The DDL of one extract's partition. Identifiers come only from the register codes and integer extract

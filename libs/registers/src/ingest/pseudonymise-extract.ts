@@ -5,9 +5,9 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { parseCsv } from '../parsing/csv-parser';
-import { pseudonymFor } from '../pseudonyms/pseudonym';
-import { validatePersonalCode } from '../pseudonyms/personal-code';
-import { isRegisterCode, REGISTERS, RegisterCode } from '../register-declarations';
+import { pseudonymFor, validatePersonalCode } from '@tiltas/contract';
+import { isRegisterCode, RegisterCode } from '@tiltas/contract';
+import { REGISTERS } from '../register-declarations';
 import { checkHeader } from '../validation/header';
 import { ExtractManifest } from '../validation/manifest';
 

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AuditService } from '@tiltas/audit';
 import { Clock } from '@tiltas/common';
 import { APP_CONFIG, AppConfig } from '@tiltas/config';
 import { applyScope, OWNER_DATA_SOURCE, SYSTEM_SCOPE } from '@tiltas/database';
 import { DataSource } from 'typeorm';
 import { ExtractRepository } from './extract.repository';
-import { INGEST_AUDIT, IngestAudit } from './ingest-ports';
 
 export interface PurgedExtract {
   readonly id: number;
@@ -27,7 +27,7 @@ export class RetentionService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(OWNER_DATA_SOURCE) private readonly owner: DataSource,
-    @Inject(INGEST_AUDIT) private readonly audit: IngestAudit,
+    private readonly audit: AuditService,
     private readonly clock: Clock,
   ) {}
 

@@ -1,6 +1,6 @@
 import { DomainError, isIsoDate } from '@tiltas/common';
 import { z } from 'zod';
-import { REGISTER_CODES, RegisterCode } from '../register-declarations';
+import { REGISTER_CODES, RegisterCode } from '@tiltas/contract';
 
 /**
  * The manifest that travels beside every extract (shared/spec/extracts.md, "Manifest"). A manifest that

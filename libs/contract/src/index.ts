@@ -1,0 +1,3 @@
+export * from './codes';
+export * from './personal-code';
+export * from './pseudonym';
