@@ -19,6 +19,12 @@ describe('loadConfig', () => {
     expect((error as ConfigError).problems).toHaveLength(4);
   });
 
+  it('seals the audit chain every minute unless told, and refuses a seal cron finer than the minute its jobs are named by', () => {
+    expect(loadConfig({ DEMO_SECRETS_FILE: demoFile() }).retention.auditSealCron).toBe('* * * * *');
+    expect(loadConfig({ AUDIT_SEAL_CRON: '*/5 * * * *', DEMO_SECRETS_FILE: demoFile() }).retention.auditSealCron).toBe('*/5 * * * *');
+    expect(() => loadConfig({ AUDIT_SEAL_CRON: '*/5 * * * * *', DEMO_SECRETS_FILE: demoFile() })).toThrow(/AUDIT_SEAL_CRON: must be a cron expression of 5 fields/);
+  });
+
   it('runs in development with nothing set, on generated demo secrets that it marks as such', () => {
     const file = demoFile();
     const config = loadConfig({ DEMO_SECRETS_FILE: file });
