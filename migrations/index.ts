@@ -11,6 +11,7 @@ import { CreateCriteriaAndRuns1764000005000 } from './1764000005000-CreateCriter
 import { CreateExtractIngest1764000004000 } from './1764000004000-CreateExtractIngest';
 import { CreateOutreach1764000006000 } from './1764000006000-CreateOutreach';
 import { CreateMessages1764000007000 } from './1764000007000-CreateMessages';
+import { BoundAuditGapCheck1764000008500 } from './1764000008500-BoundAuditGapCheck';
 
 /** Every migration, in order. Listed by hand: a migration exists when it is reviewed and named here. */
 export const MIGRATIONS: Array<new () => MigrationInterface> = [
@@ -26,4 +27,5 @@ export const MIGRATIONS: Array<new () => MigrationInterface> = [
   CreateCriteriaAndRuns1764000005000,
   CreateOutreach1764000006000,
   CreateMessages1764000007000,
+  BoundAuditGapCheck1764000008500,
 ];

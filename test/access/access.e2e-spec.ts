@@ -176,6 +176,20 @@ describe('users, roles, sessions, CSRF and API tokens through HTTP', () => {
       await http().get('/api/probe/any').set('Cookie', agent.cookie).expect(401);
     });
 
+    it('restarts the idle timer at most once a second, so requests in a burst cost one Redis read and the limit is kept', async () => {
+      const agent = await signIn(app, 'coordinator57');
+      clock.advance(400); // within the second: the session is not written again, so its last activity stays at sign-in
+      await http().get('/api/probe/any').set('Cookie', agent.cookie).expect(200);
+      clock.advance(30 * 60_000 - 400 + 1); // 30 minutes and 1 ms after the last recorded activity
+      await http().get('/api/probe/any').set('Cookie', agent.cookie).expect(401);
+
+      const busy = await signIn(app, 'coordinator57');
+      clock.advance(1_000); // a second on: this request restarts the idle timer
+      await http().get('/api/probe/any').set('Cookie', busy.cookie).expect(200);
+      clock.advance(30 * 60_000 - 1); // 30 minutes after sign-in, not yet 30 idle
+      await http().get('/api/probe/any').set('Cookie', busy.cookie).expect(200);
+    });
+
     it('expires a busy session at the absolute limit', async () => {
       const agent = await signIn(app, 'coordinator57');
       for (let minutes = 20; minutes < 600; minutes += 20) {

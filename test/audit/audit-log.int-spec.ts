@@ -172,6 +172,8 @@ describe('the audit log', () => {
       const [{ n }] = await db.query<{ n: string }>(`SELECT nextval('audit_log_seq')::text AS n`);
       expect(Number(n)).toBe(head.seq + 1);
       expect(await audit.seal()).toMatchObject({ gaps: 1, head: { seq: head.seq + 1 } });
+      // The pass recorded its gap as the horizon at or below which a writer looks its number up.
+      expect(await db.query(`SELECT last_value::int AS n, is_called FROM audit_gap_horizon`)).toEqual([{ n: head.seq + 1, is_called: true }]);
       // The writer that held it now locks it, finds the gap link, and takes the next number.
       await db.query(`SELECT setval('audit_log_seq', $1)`, [head.seq]);
       const [written] = await record(entry({ action: 'case.reopened' }));

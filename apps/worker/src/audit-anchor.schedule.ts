@@ -5,14 +5,10 @@ import { JobName } from '@tiltas/queue';
 import { SchedulesService } from './schedules.service';
 
 /**
- * How often committed audit entries are linked into the hash chain: every minute. Verify, export and
- * anchoring seal first themselves, so the chain an auditor sees is never behind; this tick keeps it short.
- */
-const SEAL_CRON = '0 * * * * *';
-
-/**
- * Ticks the audit anchor on AUDIT_ANCHOR_CRON (UTC), and the audit sealer every minute. A tick only
- * enqueues, with the UTC minute in the job id, so any number of worker replicas run each tick once.
+ * Ticks the audit anchor on AUDIT_ANCHOR_CRON (UTC), and the audit sealer on AUDIT_SEAL_CRON (every minute
+ * by default: verify, export and anchoring seal first themselves, so the chain an auditor sees is never
+ * behind; this tick keeps the unsealed tail short). A tick only enqueues, with the UTC minute in the job
+ * id, so any number of worker replicas run each tick once.
  */
 @Injectable()
 export class AuditAnchorSchedule implements OnApplicationBootstrap {
@@ -24,7 +20,7 @@ export class AuditAnchorSchedule implements OnApplicationBootstrap {
 
   onApplicationBootstrap(): void {
     this.schedules.every('audit-anchor', this.config.retention.auditAnchorCron, () => this.tick());
-    this.schedules.every('audit-seal', SEAL_CRON, () => this.sealTick());
+    this.schedules.every('audit-seal', this.config.retention.auditSealCron, () => this.sealTick());
   }
 
   /** Enqueues the seal job for the minute `at` falls in (`audit.seal@2026-10-01T0215`). */

@@ -104,7 +104,7 @@ export class AuthService {
   async resolveSession(id: string): Promise<SignedIn | null> {
     const session = await this.sessions.touch(id);
     if (!session) return null;
-    const user = await this.users.findById(session.userId);
+    const user = await this.users.findSessionUser(session.userId);
     if (!user || user.disabledAt) {
       await this.sessions.destroy(id, session.userId);
       return null;

@@ -25,6 +25,8 @@ export interface Session extends SessionRecord {
 }
 
 const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
+/** How stale a session's recorded last activity may be before a request writes it again. */
+const TOUCH_GRANULARITY_MS = 1_000;
 
 /**
  * Server-side sessions in Redis, so every api replica sees the same sign-ins and sign-out ends a session
@@ -59,13 +61,13 @@ export class SessionStore {
     return Math.min(record.lastSeenAt + this.idleMs, record.createdAt + this.absoluteMs);
   }
 
-  private async write(id: string, record: SessionRecord): Promise<Session> {
+  private async write(id: string, record: SessionRecord, key = this.key(id)): Promise<Session> {
     const expiresAt = this.expiresAt(record);
     const ttl = Math.max(1, expiresAt - this.clock.now().getTime());
     await this.redis
       .multi()
-      .set(this.key(id), JSON.stringify(record), 'PX', ttl)
-      .sadd(this.userIndex(record.userId), this.key(id))
+      .set(key, JSON.stringify(record), 'PX', ttl)
+      .sadd(this.userIndex(record.userId), key)
       .pexpire(this.userIndex(record.userId), this.absoluteMs)
       .exec();
     return { ...record, id, expiresAt: new Date(expiresAt) };
@@ -77,10 +79,15 @@ export class SessionStore {
     return this.write(id, { userId, createdAt: now, lastSeenAt: now, csrfToken: randomBytes(32).toString('base64url'), method });
   }
 
-  /** The live session for this cookie value, its idle timer restarted; null when unknown or expired. */
+  /**
+   * The live session for this cookie value, its idle timer restarted; null when unknown or expired. A
+   * session seen less than TOUCH_GRANULARITY_MS ago is not written again: a busy worker's requests cost
+   * one Redis round trip instead of two, and the idle limit can only end a session that much sooner.
+   */
   async touch(id: string): Promise<Session | null> {
     if (!SESSION_ID.test(id)) return null;
-    const raw = await this.redis.get(this.key(id));
+    const key = this.key(id);
+    const raw = await this.redis.get(key);
     if (!raw) return null;
     const record = JSON.parse(raw) as SessionRecord;
     const now = this.clock.now().getTime();
@@ -88,7 +95,10 @@ export class SessionStore {
       await this.destroy(id, record.userId);
       return null;
     }
-    return this.write(id, { ...record, lastSeenAt: now });
+    if (now >= record.lastSeenAt && now - record.lastSeenAt < TOUCH_GRANULARITY_MS) {
+      return { ...record, id, expiresAt: new Date(this.expiresAt(record)) };
+    }
+    return this.write(id, { ...record, lastSeenAt: now }, key);
   }
 
   async destroy(id: string, userId?: string): Promise<void> {

@@ -1,13 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { DatabaseService } from '@tiltas/database';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { ApiTokenEntity } from './api-token.entity';
 import { UserEntity } from './user.entity';
 
+/** The columns of a user that make its actor, and whether it may still act. */
+export type SessionUser = Pick<UserEntity, 'id' | 'username' | 'role' | 'municipality' | 'language' | 'disabledAt'>;
+
 /** Users and tokens by the questions the services ask. Users carry no row-level security: see the migration. */
 @Injectable()
 export class UsersRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly db: DatabaseService,
+  ) {}
 
   private users(manager?: EntityManager) {
     return (manager ?? this.dataSource.manager).getRepository(UserEntity);
@@ -19,6 +26,19 @@ export class UsersRepository {
 
   findById(id: string, manager?: EntityManager): Promise<UserEntity | null> {
     return this.users(manager).findOne({ where: { id } });
+  }
+
+  /**
+   * What a signed-in request needs of its user, asked on every request: a prepared statement of the
+   * columns the actor is made of (not the password hash), planned once per pooled connection.
+   */
+  async findSessionUser(id: string): Promise<SessionUser | null> {
+    const rows = await this.db.prepared<SessionUser>(
+      'access.session-user',
+      `SELECT id, username, role, municipality, language, disabled_at AS "disabledAt" FROM users WHERE id = $1`,
+      [id],
+    );
+    return rows[0] ?? null;
   }
 
   async findByUsername(username: string, manager?: EntityManager): Promise<UserEntity | null> {

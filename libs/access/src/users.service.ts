@@ -70,7 +70,7 @@ export const DEMO_USERS: ReadonlyArray<{ username: string; role: Role; municipal
   { username: 'demo-admin', role: 'ADMIN', municipality: null, displayName: 'Demo administrator (national)' },
 ];
 
-export function toActor(user: UserEntity): Actor {
+export function toActor(user: Pick<UserEntity, 'id' | 'username' | 'role' | 'municipality' | 'language'>): Actor {
   return {
     userId: user.id,
     username: user.username,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DatabaseService } from '@tiltas/database';
+import { DatabaseService, preparedQuery } from '@tiltas/database';
 import { EntityManager } from 'typeorm';
 import { AuditEntry, NormalizedAuditEntry } from './audit-entry';
 
@@ -82,7 +82,7 @@ export class AuditLogRepository {
   constructor(private readonly db: DatabaseService) {}
 
   async append(manager: EntityManager, entry: NormalizedAuditEntry, detailsJson: string): Promise<{ seq: string }> {
-    const rows = (await manager.query(APPEND_SQL, [
+    const rows = await preparedQuery<{ seq: string }>(manager, 'audit.append', APPEND_SQL, [
       entry.actor,
       entry.role,
       entry.municipality,
@@ -93,7 +93,7 @@ export class AuditLogRepository {
       entry.purpose,
       entry.lawfulBasisId,
       detailsJson,
-    ])) as Array<{ seq: string }>;
+    ]);
     return { seq: rows[0].seq };
   }
 

@@ -34,8 +34,9 @@ const POLL_MS = 20;
  * holds an advisory lock on its number until the recording transaction ends. For a missing number the
  * sealer takes that lock itself (without waiting): if it cannot, the number is in flight and sealing stops
  * there until the next pass. If it can, the holder has ended (or has not locked yet, and will find the gap
- * link and take another number once this pass commits), so the number is looked up again: visible, it is
- * sealed as the entry it is; still missing, it never committed and is sealed as a gap. A row removed after
+ * link and take another number once this pass commits: the pass raises audit_gap_horizon first, which
+ * tells audit_next_seq to look), so the number is looked up again: visible, it is sealed as the entry it
+ * is; still missing, it never committed and is sealed as a gap. A row removed after
  * it was sealed as an entry is therefore never mistaken for a rollback: the verifier finds the entry's
  * link without its entry.
  */
@@ -103,6 +104,7 @@ export class AuditSealer {
     let tipPrev: string | null = null;
     let sealed = 0;
     let gaps = 0;
+    let lastGap = 0;
     let waitingAt: number | null = null;
 
     for (;;) {
@@ -128,6 +130,7 @@ export class AuditSealer {
           const settled = await this.settle(client, next);
           if (settled === 'in-flight') return false;
           if (settled === 'lost') {
+            lastGap = next;
             add('gap', gapCanonical(next));
             gaps += 1;
           } else {
@@ -166,6 +169,11 @@ export class AuditSealer {
       if (blocked || exhausted) break;
     }
 
+    if (lastGap > 0) {
+      // Before this pass commits and lets go of the gaps' locks: a writer that took a gap's number just
+      // before the lock reads the horizon after the lock, and so looks its number up (audit_next_seq).
+      await client.query(`SELECT setval('audit_gap_horizon', $1)`, [lastGap]);
+    }
     if (tipPrev !== null) {
       await client.query(`UPDATE audit_head SET seq = $1, prev_hash = $2, hash = $3, at = greatest(at, now())`, [tip, tipPrev, prev]);
     }

@@ -26,6 +26,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ RETENTION_CLOSED_CASE_DAYS: '181', DECLINE_COOLOFF_DAYS: '180', DEMO_SECRETS_FILE: demoFile() }).retention.closedCaseDays).toBe(181);
   });
 
+  it('seals the audit chain every minute unless told, and refuses a seal cron finer than the minute its jobs are named by', () => {
+    expect(loadConfig({ DEMO_SECRETS_FILE: demoFile() }).retention.auditSealCron).toBe('* * * * *');
+    expect(loadConfig({ AUDIT_SEAL_CRON: '*/5 * * * *', DEMO_SECRETS_FILE: demoFile() }).retention.auditSealCron).toBe('*/5 * * * *');
+    expect(() => loadConfig({ AUDIT_SEAL_CRON: '*/5 * * * * *', DEMO_SECRETS_FILE: demoFile() })).toThrow(/AUDIT_SEAL_CRON: must be a cron expression of 5 fields/);
+  });
+
   it('runs in development with nothing set, on generated demo secrets that it marks as such', () => {
     const file = demoFile();
     const config = loadConfig({ DEMO_SECRETS_FILE: file });

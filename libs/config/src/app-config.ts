@@ -60,6 +60,8 @@ export interface AppConfig {
     readonly supersededExtractDays: number;
     readonly closedCaseDays: number;
     readonly auditAnchorCron: string;
+    /** When committed audit entries are linked into the hash chain (the worker's audit.seal job). */
+    readonly auditSealCron: string;
   };
   readonly mail: { readonly smtpUrl: string | null; readonly from: string; readonly smsGatewayUrl: string | null };
 }
@@ -86,6 +88,8 @@ const url = (protocols: string[]) =>
   }, `must be a URL (${protocols.join(' or ')})`);
 
 const cron = z.string().refine((v) => v.trim().split(/\s+/).length >= 5 && v.trim().split(/\s+/).length <= 6, 'must be a cron expression of 5 or 6 fields');
+/** A cron of whole minutes: the jobs it enqueues are named by their minute, so a finer one would collapse into one. */
+const minuteCron = z.string().refine((v) => v.trim().split(/\s+/).length === 5, 'must be a cron expression of 5 fields (minutes at the finest)');
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -125,6 +129,7 @@ const schema = z.object({
   RETENTION_SUPERSEDED_EXTRACT_DAYS: int(0, 3650).default(30),
   RETENTION_CLOSED_CASE_DAYS: int(1, 36500).default(730),
   AUDIT_ANCHOR_CRON: cron.default('*/15 * * * *'),
+  AUDIT_SEAL_CRON: minuteCron.default('* * * * *'),
   SMTP_URL: url(['smtp:', 'smtps:']).optional(),
   MAIL_FROM: z.string().default('Tiltas <no-reply@tiltas.invalid>'),
   SMS_GATEWAY_URL: url(['http:', 'https:']).optional(),
@@ -260,6 +265,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       supersededExtractDays: raw.RETENTION_SUPERSEDED_EXTRACT_DAYS,
       closedCaseDays: raw.RETENTION_CLOSED_CASE_DAYS,
       auditAnchorCron: raw.AUDIT_ANCHOR_CRON,
+      auditSealCron: raw.AUDIT_SEAL_CRON,
     },
     mail: { smtpUrl: raw.SMTP_URL ?? null, from: raw.MAIL_FROM, smsGatewayUrl: raw.SMS_GATEWAY_URL ?? null },
   };

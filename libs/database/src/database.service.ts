@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { Pool, PoolClient } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { DbScope } from './scope';
 
@@ -10,6 +11,15 @@ import { DbScope } from './scope';
 @Injectable()
 export class DatabaseService {
   constructor(@InjectDataSource() readonly dataSource: DataSource) {}
+
+  /**
+   * One statement outside any transaction, as a named prepared statement on whichever pooled connection
+   * runs it (see preparedQuery): for the lookups every request makes, such as the signed-in user's.
+   */
+  async prepared<T>(name: string, text: string, values: unknown[]): Promise<T[]> {
+    const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
+    return (await pool.query<T & object>({ name, text, values })).rows;
+  }
 
   async transaction<T>(scope: DbScope, work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(async (manager) => {
@@ -35,11 +45,26 @@ export class DatabaseService {
 }
 
 export async function applyScope(manager: EntityManager, scope: DbScope): Promise<void> {
-  await manager.query(
+  await preparedQuery(
+    manager,
+    'tiltas.apply-scope',
     `SELECT set_config('tiltas.scope', $1, true), set_config('tiltas.municipality', $2, true),
             set_config('tiltas.actor', $3, true), set_config('tiltas.role', $4, true)`,
     [scope.scope, scope.municipality ?? '', scope.actor, scope.role],
   );
+}
+
+/**
+ * Runs one of the few statements every request repeats (the scope above, the claim, the audit append) as
+ * a named prepared statement on the manager's connection: PostgreSQL parses it once per connection and,
+ * once its plans prove stable, stops planning it on every call (planning the row-level security of the
+ * claim cost more than running it). `name` must be unique to `text`; the rows come back as the driver
+ * returns them.
+ */
+export async function preparedQuery<T>(manager: EntityManager, name: string, text: string, values: unknown[]): Promise<T[]> {
+  if (!manager.queryRunner) throw new Error(`preparedQuery(${name}) needs the manager of a query runner (a transaction)`);
+  const client = (await manager.queryRunner.connect()) as PoolClient;
+  return (await client.query<T & object>({ name, text, values })).rows;
 }
 
 /** A transaction-level advisory lock keyed by a readable name (hashed to bigint by PostgreSQL). */

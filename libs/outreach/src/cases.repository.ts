@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { preparedQuery } from '@tiltas/database';
 import type { EntityManager } from 'typeorm';
 import { AttemptResult, CaseStatus, Channel, Outcome } from './case-codes';
 
@@ -137,9 +138,11 @@ export class CasesRepository {
    * claimers never block each other and never get the same case.
    */
   async claimNext(m: EntityManager, municipality: string, userId: string): Promise<CaseRow | null> {
-    // The claim and its case event in one statement: claim-next is the hot path, one round trip less.
-    const rows = await rowsOf<CaseRow>(
+    // The claim and its case event in one prepared statement: claim-next is the hot path, one round trip
+    // less, and planned once per connection rather than per claim.
+    const rows = await preparedQuery<CaseRow>(
       m,
+      'outreach.claim-next',
       `WITH next AS (
          SELECT c.id FROM cases c WHERE c.municipality = $1 AND c.status = 'NEW'
          ORDER BY ${URGENCY_ORDER} LIMIT 1 FOR UPDATE SKIP LOCKED
