@@ -33,6 +33,19 @@ describe('the logger', () => {
     expect(line.msg).toBe('could not reach [pseudonym] at [phone] (code [personal-code])');
   });
 
+  it('leaves objects that are not plain data to the serializers: a Date stays a date, a response keeps its status', () => {
+    const { lines, stream } = capture();
+    const logger = createLogger({ level: 'info' }, stream);
+    class Response {
+      statusCode = 201;
+      get finished(): boolean {
+        return true;
+      }
+    }
+    logger.info({ at: new Date('2026-10-01T08:00:00Z'), res: new Response(), nested: { note: `sent to ${PSEUDONYM}` } }, 'done');
+    expect(JSON.parse(lines.join(''))).toMatchObject({ at: '2026-10-01T08:00:00.000Z', res: { statusCode: 201 }, nested: { note: 'sent to [pseudonym]' } });
+  });
+
   it('leaves ordinary counts, dates and ids alone', () => {
     expect(scrub('run 42 at 2026-10-01 found 262 cases in LT-57')).toBe('run 42 at 2026-10-01 found 262 cases in LT-57');
   });

@@ -52,11 +52,18 @@ export function scrub(text: string): string {
   return out;
 }
 
+/**
+ * Scrubs the strings of plain objects and arrays, at any depth that a log line plausibly has. Anything else
+ * (pino-http's request and response, a Buffer, a Date) is left whole for pino's serializers to shape:
+ * copying a ServerResponse field by field lost its status code and walked its socket on every request.
+ */
 function scrubDeep(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return scrub(value);
   if (depth > 6 || value === null || typeof value !== 'object') return value;
   if (value instanceof Error) return { type: value.name, message: scrub(value.message), stack: value.stack ? scrub(value.stack) : undefined };
   if (Array.isArray(value)) return value.map((v) => scrubDeep(v, depth + 1));
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = scrubDeep(v, depth + 1);
   return out;
