@@ -11,7 +11,10 @@ import { VIEWS_DIR } from '../platform/view-engine';
 import { field, renderPage } from './page-render';
 import { statisticsPage } from './statistics-view';
 
-const messages = new Messages(join(VIEWS_DIR, 'i18n'));
+// Read on first use, not at import: a build that links its views in at start-up (the benchmarks) imports
+// this module before the catalogue is there.
+let catalogue: Messages | null = null;
+const messagesOf = (): Messages => (catalogue ??= new Messages(join(VIEWS_DIR, 'i18n')));
 
 function queryOf(query: Record<string, unknown>): StatsQuery {
   return { from: field(query, 'from'), to: field(query, 'to'), cohort: field(query, 'cohort'), municipality: field(query, 'municipality') };
@@ -55,10 +58,10 @@ export class StatisticsPagesController {
       'statistics',
       'statistics.title',
       {
-        titleParams: { where: report.municipality ?? messages.t(lang, 'statistics.national') },
+        titleParams: { where: report.municipality ?? messagesOf().t(lang, 'statistics.national') },
         report,
         error,
-        view: statisticsPage(report, messages, lang),
+        view: statisticsPage(report, messagesOf(), lang),
         cohorts: report.cohortChoices.map((c) => ({ value: c, selected: c === report.cohort })),
         municipalities: national ? MUNICIPALITY_CODES.map((m) => ({ value: m, selected: m === report.municipality })) : null,
         csvHref: csvHref(report),
