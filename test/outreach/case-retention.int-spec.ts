@@ -2,9 +2,9 @@ import { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { ClockModule } from '@tiltas/common';
 import { ConfigModule } from '@tiltas/config';
-import { DatabaseModule } from '@tiltas/database';
+import { DatabaseModule, OWNER_POOL } from '@tiltas/database';
 import { CaseRetentionModule, CaseRetentionService } from '@tiltas/outreach';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 import { insertCase, pseudonymOf } from './outreach-factory';
 
@@ -103,6 +103,18 @@ describe('retention of closed cases', () => {
     const again = await app.get(CaseRetentionService).purgeClosedCases();
     expect(again).toMatchObject({ purged: 0, byMunicipality: {} });
     expect(await db.query(`SELECT count(*)::int AS n FROM audit_log`)).toEqual(before);
+  });
+
+  it('survives the server closing an idle owner connection, and connects afresh', async () => {
+    const pool = app.get<Pool>(OWNER_POOL);
+    await pool.query('SELECT 1');
+    expect(pool.idleCount).toBeGreaterThan(0);
+    const [killed] = await db.query<{ n: number }>(
+      `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'tiltas-owner' AND pid <> pg_backend_pid()`,
+    );
+    expect(killed.n).toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await pool.query<{ ok: number }>('SELECT 1 AS ok')).rows).toEqual([{ ok: 1 }]);
   });
 
   it('leaves the application role unable to delete a case itself', async () => {

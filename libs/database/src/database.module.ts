@@ -1,4 +1,4 @@
-import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, AppConfig } from '@tiltas/config';
 import { Pool } from 'pg';
@@ -34,8 +34,13 @@ export class DatabaseModule {
           {
             provide: OWNER_POOL,
             inject: [APP_CONFIG],
-            useFactory: (config: AppConfig) =>
-              new Pool({ connectionString: config.database.ownerUrl, max: 4, application_name: 'tiltas-owner' }),
+            useFactory: (config: AppConfig) => {
+              const pool = new Pool({ connectionString: config.database.ownerUrl, max: 4, application_name: 'tiltas-owner' });
+              // An idle connection the server ends (a restart, an administrator) must not take the process down:
+              // the pool drops it and the next checkout connects afresh.
+              pool.on('error', (err) => new Logger('Database').warn({ err }, 'an idle owner connection was closed by the server'));
+              return pool;
+            },
           },
           OwnerPoolCloser,
           { provide: OWNER_DATA_SOURCE, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createOwnerDataSource(config) },

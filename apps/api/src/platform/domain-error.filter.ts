@@ -52,6 +52,9 @@ function httpCode(status: number): string {
 }
 
 /** Pages that want HTML errors register a renderer; the JSON API always gets the body. */
+/** How long a refused request's unread body is drained before the answer goes out regardless. */
+const DRAIN_MS = 2_000;
+
 export type HtmlErrorRenderer = (req: Request, res: Response, body: ErrorBody) => boolean;
 
 @Catch()
@@ -70,9 +73,26 @@ export class DomainErrorFilter implements ExceptionFilter {
       this.logger.error({ err: exception, requestId, path: req.path }, 'unhandled error');
     }
     if (res.headersSent) return;
-    // A browser's own form post (the extract upload without script posts to the API) gets a page too.
-    const browserForm = req.method === 'POST' && Boolean(req.is(['multipart/form-data', 'application/x-www-form-urlencoded']));
-    if (DomainErrorFilter.htmlRenderer && (!req.path.startsWith('/api') || browserForm) && DomainErrorFilter.htmlRenderer(req, res, body)) return;
-    res.status(body.statusCode).json(body);
+    const send = (): void => {
+      if (res.headersSent) return;
+      // A browser's own form post (the extract upload without script posts to the API) gets a page too.
+      const browserForm = req.method === 'POST' && Boolean(req.is(['multipart/form-data', 'application/x-www-form-urlencoded']));
+      if (DomainErrorFilter.htmlRenderer && (!req.path.startsWith('/api') || browserForm) && DomainErrorFilter.htmlRenderer(req, res, body)) return;
+      res.status(body.statusCode).json(body);
+    };
+    if (req.complete) return send();
+    // Refused before its body was read (an upload stopped by the CSRF check or a guard): read the rest and
+    // throw it away before answering, so the client gets the answer rather than a reset while it is still
+    // sending. A body that does not end soon gets the answer anyway, on a connection closed after it.
+    const timer = setTimeout(() => {
+      res.setHeader('Connection', 'close');
+      send();
+    }, DRAIN_MS);
+    timer.unref();
+    req.once('end', () => {
+      clearTimeout(timer);
+      send();
+    });
+    req.resume();
   }
 }
