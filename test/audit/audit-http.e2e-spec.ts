@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { SignedInAgent, addUser, signIn, startApp } from '../access/access-test-app';
 import { TestDatabase, createTestDatabase } from '../support/test-database';
+import { SAMPLE_DIR } from '../fixtures';
 
-const SAMPLE = JSON.parse(readFileSync(join(__dirname, '../../../shared/spec/sample/lawful-basis.json'), 'utf8')) as Record<string, unknown>;
+const SAMPLE = JSON.parse(readFileSync(join(SAMPLE_DIR, 'lawful-basis.json'), 'utf8')) as Record<string, unknown>;
 const keyFile = join(mkdtempSync(join(tmpdir(), 'tiltas-key-')), 'key.json');
 writeFileSync(keyFile, JSON.stringify({ keyId: 'k-e2e', keyHex: randomBytes(32).toString('hex') }));
 

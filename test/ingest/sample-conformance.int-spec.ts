@@ -9,8 +9,8 @@ import { formatOutcomeLine, IngestOutcome, IngestService, REGISTER_CODES, Regist
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { SAMPLE_DIR as SAMPLE } from '../fixtures';
 
-const SAMPLE = '/work/shared/spec/sample';
 const ACTOR = { userId: 'system:test', role: 'SYSTEM', municipality: null, scope: 'national' as const };
 
 interface Expected {

@@ -17,13 +17,13 @@ import { CriteriaService } from './criteria/criteria.service';
 import { systemIdentificationActor } from './identification-actor';
 import { IdentificationModule } from './identification.module';
 import { IdentificationService } from './runs/identification.service';
+import { SAMPLE_DIR as SAMPLE } from '../../../test/fixtures';
 
 /**
  * The outside reference, end to end: register the sample's lawful basis, load its extracts through the
  * real ingest, activate the five standard cohorts, run at 2026-10-01 and export. The export must equal
  * expected-cases.csv person by person (pseudonym, municipality, cohorts).
  */
-const SAMPLE = '/work/shared/spec/sample';
 const ACTOR = systemIdentificationActor('test');
 
 describe('the conformance sample, from extracts to the case export', () => {

@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { coverageProblems } from './coverage';
 import { canonicalLawfulBasis, parseLawfulBasisFile } from './lawful-basis-entry';
+import { SAMPLE_DIR } from '../../../test/fixtures';
 
-const SAMPLE = JSON.parse(readFileSync(join(__dirname, '../../../../shared/spec/sample/lawful-basis.json'), 'utf8')) as Record<string, unknown>;
+const SAMPLE = JSON.parse(readFileSync(join(SAMPLE_DIR, 'lawful-basis.json'), 'utf8')) as Record<string, unknown>;
 
 describe('the lawful-basis entry file', () => {
   it('accepts the conformance sample as it is', () => {

@@ -8,8 +8,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { TestDatabase, createTestDatabase } from '../../../test/support/test-database';
+import { SAMPLE_DIR } from '../../../test/fixtures';
 
-const SAMPLE = JSON.parse(readFileSync(join(__dirname, '../../../../shared/spec/sample/lawful-basis.json'), 'utf8')) as Record<string, unknown>;
+const SAMPLE = JSON.parse(readFileSync(join(SAMPLE_DIR, 'lawful-basis.json'), 'utf8')) as Record<string, unknown>;
 const ADMIN = systemActor('test-admin');
 
 describe('the lawful-basis registry', () => {

@@ -9,8 +9,8 @@ import { parseManifestJson } from '../validation/manifest';
 import { QuarantinedRow, ValidRow } from '../validation/row-validator';
 import { CsvSyntaxError } from './csv-parser';
 import { ExtractTotals, checkTotalsAgainstManifest, consumeExtract, readExtract } from './extract-reader';
+import { SAMPLE_DIR as SAMPLE } from '../../../../test/fixtures';
 
-const SAMPLE = path.resolve(__dirname, '../../../../../shared/spec/sample');
 const P1 = '1'.repeat(64);
 const P2 = '2'.repeat(64);
 

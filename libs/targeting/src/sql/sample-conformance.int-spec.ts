@@ -7,8 +7,8 @@ import { createRegisterTables, loadNation } from '../testing/register-tables';
 import { createTestDatabase, type TestDatabase } from '../testing/test-database';
 import { compileCriterion } from './criterion-compiler';
 import { bindParams } from './sql-params';
+import { SAMPLE_DIR as SAMPLE } from '../../../../test/fixtures';
 
-const SAMPLE = '/work/shared/spec/sample';
 
 describe('the compiled standard cohorts over the conformance sample', () => {
   let db: TestDatabase;

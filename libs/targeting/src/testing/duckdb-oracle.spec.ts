@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ORACLE_REGISTERS, oracleCases, oracleValidRows } from './duckdb-oracle';
+import { SAMPLE_DIR as SAMPLE } from '../../../../test/fixtures';
 
-const SAMPLE = '/work/shared/spec/sample';
 
 function expectedCases(): { pseudonym: string; municipality: string; cohorts: string[] }[] {
   const [, ...lines] = readFileSync(join(SAMPLE, 'expected-cases.csv'), 'utf8').split(/\r?\n/).filter(Boolean);
