@@ -6,6 +6,7 @@ import { Session } from './session-store';
 
 export const IS_PUBLIC = 'tiltas:public';
 export const REQUIRED_ROLES = 'tiltas:roles';
+export const NATIONAL_ONLY = 'tiltas:national-only';
 
 /** How a request proved who it is. `session` is the cookie's session, null for a bearer token. */
 export interface RequestAuth {
@@ -21,6 +22,13 @@ export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(IS_PUB
 
 /** Only these roles may call the route; anyone else signed in gets 403. */
 export const Roles = (...roles: Role[]): MethodDecorator & ClassDecorator => SetMetadata(REQUIRED_ROLES, roles);
+
+/**
+ * The route is a national matter (register extracts, lawful bases): a municipal actor gets 403 even in a
+ * role the route allows. Checked by RolesGuard, before any interceptor reads an upload's body. `what`
+ * names the matter in the refusal.
+ */
+export const NationalOnly = (what: string): MethodDecorator & ClassDecorator => SetMetadata(NATIONAL_ONLY, what);
 
 export function requestAuth(ctx: ExecutionContext): RequestAuth {
   const auth = ctx.switchToHttp().getRequest<AuthenticatedRequest>().auth;

@@ -5,9 +5,9 @@ import { APP_CONFIG, AppConfig } from '@tiltas/config';
 import type { Response } from 'express';
 import { ApiTokensService } from './api-tokens.service';
 import { AuthService } from './auth.service';
-import { AuthenticatedRequest, IS_PUBLIC, REQUIRED_ROLES, RequestAuth } from './access.decorators';
+import { AuthenticatedRequest, IS_PUBLIC, NATIONAL_ONLY, REQUIRED_ROLES, RequestAuth } from './access.decorators';
 import { CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, csrfProblem } from './csrf';
-import { Role } from './roles';
+import { Role, nationalOnlyProblem } from './roles';
 import { SESSION_COOKIE } from './session-store';
 
 /**
@@ -80,7 +80,10 @@ export class AuthGuard implements CanActivate {
   }
 }
 
-/** @Roles(...) on a route or controller: other roles get 403. Runs after AuthGuard. */
+/**
+ * @Roles(...) on a route or controller: other roles get 403; @NationalOnly(...): municipal actors get 403.
+ * Runs after AuthGuard and before interceptors, so a refused upload is never streamed to storage.
+ */
 @Injectable()
 export class RolesGuard implements CanActivate {
   constructor(private readonly reflector: Reflector) {}
@@ -88,10 +91,13 @@ export class RolesGuard implements CanActivate {
   canActivate(ctx: ExecutionContext): boolean {
     if (ctx.getType() !== 'http') return true;
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(REQUIRED_ROLES, [ctx.getHandler(), ctx.getClass()]);
-    if (!roles || roles.length === 0) return true;
+    const national = this.reflector.getAllAndOverride<string | undefined>(NATIONAL_ONLY, [ctx.getHandler(), ctx.getClass()]);
+    if ((!roles || roles.length === 0) && !national) return true;
     const auth = ctx.switchToHttp().getRequest<AuthenticatedRequest>().auth;
     if (!auth) throw new DomainError(ErrorCode.UNAUTHENTICATED, 'Sign in first.');
-    if (!roles.includes(auth.actor.role)) throw DomainError.forbidden(`This needs the role ${roles.join(' or ')}.`);
+    if (roles && roles.length > 0 && !roles.includes(auth.actor.role)) throw DomainError.forbidden(`This needs the role ${roles.join(' or ')}.`);
+    const problem = national ? nationalOnlyProblem(auth.actor, national) : null;
+    if (problem) throw DomainError.forbidden(problem);
     return true;
   }
 }

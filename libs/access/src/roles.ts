@@ -42,3 +42,12 @@ export function roleMunicipalityProblem(role: Role, municipality: string | null)
   }
   return null;
 }
+
+/**
+ * Why this actor may not do a national matter (register extracts, lawful bases), or null when they may.
+ * Municipal administrators manage their municipality; what every municipality's data rests on is national.
+ */
+export function nationalOnlyProblem(actor: Pick<Actor, 'scope' | 'municipality'>, what: string): string | null {
+  if (actor.scope === 'national') return null;
+  return `${what} is a national matter: only a national administrator may do it (you act for ${actor.municipality ?? 'one municipality'}).`;
+}

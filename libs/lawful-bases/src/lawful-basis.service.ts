@@ -39,6 +39,7 @@ export class LawfulBasisService {
    * Runs in `manager`'s transaction when given, else in its own.
    */
   async add(manager: EntityManager | undefined, file: unknown, actor: AuditActor): Promise<AddLawfulBasisResult> {
+    assertNational(actor, 'Registering a lawful basis');
     if (!manager) return this.db.transaction(scopeOf(actor), (m) => this.add(m, file, actor));
     const verdict = parseLawfulBasisFile(file);
     if (!verdict.ok) {
@@ -89,6 +90,7 @@ export class LawfulBasisService {
    * no-op.
    */
   async retire(id: string, validTo: string, actor: AuditActor, manager?: EntityManager): Promise<RetireLawfulBasisResult> {
+    assertNational(actor, 'Retiring a lawful basis');
     if (!manager) return this.db.transaction(scopeOf(actor), (m) => this.retire(id, validTo, actor, m));
     if (typeof validTo !== 'string' || !isIsoDate(validTo)) throw DomainError.validation('`validTo` must be a date YYYY-MM-DD');
     const existing = await this.repository.findById(id, manager, { forUpdate: true });
@@ -152,6 +154,16 @@ export class LawfulBasisService {
 function withoutCanonical(record: LawfulBasisRecord & { canonical?: string }): LawfulBasisRecord {
   const { canonical: _canonical, ...rest } = record;
   return rest;
+}
+
+/**
+ * A lawful basis covers every municipality's processing, so only a national actor (a national
+ * administrator, or the operator's CLI) may change the registry; the API's guard says the same earlier.
+ */
+function assertNational(actor: AuditActor, what: string): void {
+  if (actor.scope !== 'national') {
+    throw DomainError.forbidden(`${what} is a national matter: only a national administrator may do it (you act for ${actor.municipality ?? 'one municipality'}).`);
+  }
 }
 
 function scopeOf(actor: AuditActor): { scope: 'national' | 'municipal'; municipality: string | null; actor: string; role: string } {

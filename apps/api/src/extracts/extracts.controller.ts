@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Param, ParseUUIDPipe, Post, Query, Req, Res, UploadedFiles, UseInterceptors } from '@nestjs/common';
 import { FileFieldsInterceptor } from '@nestjs/platform-express';
-import { Actor, CurrentActor, Roles } from '@tiltas/access';
+import { Actor, CurrentActor, NationalOnly, Roles } from '@tiltas/access';
 import { DomainError } from '@tiltas/common';
 import { APP_CONFIG, AppConfig } from '@tiltas/config';
 import { ExtractSummary, ExtractsQueryService, QuarantineListing, UploadsService, UploadView } from '@tiltas/registers';
@@ -17,6 +17,8 @@ type UploadParts = { csv?: StoredPart[]; manifest?: StoredPart[] };
  * its status, list extracts, read a quarantine. The upload streams to storage and is ingested by the
  * worker; the response is the queued upload, whose `status` and `outcome` the client polls. A browser's
  * plain form post (no script: it asks for HTML) is sent on to the upload's page, which follows the ingest.
+ * Receiving extracts and reading a quarantine are national matters; a municipal administrator lists the
+ * extracts (no personal data) and the uploads their municipality's users sent.
  */
 @Controller('api/extracts')
 @Roles('ADMIN')
@@ -28,6 +30,7 @@ export class ExtractsController {
   ) {}
 
   @Post('uploads')
+  @NationalOnly('Receiving register extracts')
   @UseInterceptors(FileFieldsInterceptor([{ name: 'csv', maxCount: 1 }, { name: 'manifest', maxCount: 1 }]))
   async upload(
     @CurrentActor() actor: Actor,
@@ -45,6 +48,7 @@ export class ExtractsController {
     const csv = parts.csv?.[0];
     const manifest = parts.manifest?.[0];
     try {
+      this.uploads.assertMayUpload(actor);
       const missing = [csv ? null : 'csv', manifest ? null : 'manifest'].filter((m) => m !== null);
       if (missing.length > 0) throw DomainError.validation(`the upload needs both files: missing ${missing.join(' and ')}`);
       if (manifest!.size > MANIFEST_MAX_BYTES) throw DomainError.validation(`the manifest is larger than ${MANIFEST_MAX_BYTES} bytes`);
@@ -56,7 +60,7 @@ export class ExtractsController {
       const manifestPath = join(dir, `${register}.manifest.json`);
       await rename(csv!.path, csvPath);
       await rename(manifest!.path, manifestPath);
-      return await this.uploads.enqueue({ id, register, csvPath, manifestPath, csvBytes: csv!.size, uploadedBy: actor.userId });
+      return await this.uploads.enqueue({ id, register, csvPath, manifestPath, csvBytes: csv!.size, uploadedBy: actor.userId }, actor);
     } catch (err) {
       await Promise.all([csv, manifest].map((p) => (p ? rm(p.path, { force: true }) : undefined)));
       throw err;
@@ -64,13 +68,13 @@ export class ExtractsController {
   }
 
   @Get('uploads')
-  listUploads(): Promise<UploadView[]> {
-    return this.uploads.list();
+  listUploads(@CurrentActor() actor: Actor): Promise<UploadView[]> {
+    return this.uploads.list(100, actor);
   }
 
   @Get('uploads/:id')
-  uploadStatus(@Param('id', new ParseUUIDPipe()) id: string): Promise<UploadView> {
-    return this.uploads.get(id);
+  uploadStatus(@CurrentActor() actor: Actor, @Param('id', new ParseUUIDPipe()) id: string): Promise<UploadView> {
+    return this.uploads.get(id, actor);
   }
 
   @Get()
@@ -79,6 +83,7 @@ export class ExtractsController {
   }
 
   @Get(':register/quarantine')
+  @NationalOnly('Reading a register quarantine')
   quarantine(@Param('register') register: string, @Query('asOf') asOf?: string): Promise<QuarantineListing> {
     return this.extracts.quarantine(register, asOf);
   }

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { Actor, CurrentActor, Roles } from '@tiltas/access';
+import { Actor, CurrentActor, NationalOnly, Roles } from '@tiltas/access';
 import { AddLawfulBasisResult, CoverageVerdict, LawfulBasisRecord, LawfulBasisService, PURPOSES, Purpose, RetireLawfulBasisResult } from '@tiltas/lawful-bases';
 import { ArrayMaxSize, IsArray, IsIn, IsString, Matches } from 'class-validator';
 import type { Response } from 'express';
@@ -18,7 +18,7 @@ export class CoverageCheckDto {
   @ApiProperty({ example: '2026-10-01' }) @IsString() date!: string;
 }
 
-/** The lawful-basis registry over HTTP: administrators add and retire; coordinators and auditors read and check. */
+/** The lawful-basis registry over HTTP: national administrators add and retire; coordinators, auditors and municipal administrators read and check. */
 @ApiTags('lawful bases')
 @ApiBearerAuth()
 @Controller('api/lawful-bases')
@@ -41,6 +41,7 @@ export class LawfulBasesController {
 
   @Post()
   @Roles('ADMIN')
+  @NationalOnly('Registering a lawful basis')
   @ApiOperation({ summary: 'Add a lawful basis from its entry file (201 added, 200 identical entry exists, 400 each broken field, 409 a different entry has this id)' })
   @ApiBody({ description: 'The lawful-basis entry file of shared/spec/extracts.md', schema: { type: 'object' } })
   async add(@CurrentActor() actor: Actor, @Body() body: unknown, @Res({ passthrough: true }) res: Response): Promise<AddLawfulBasisResult> {
@@ -51,6 +52,7 @@ export class LawfulBasesController {
 
   @Post(':id/retire')
   @Roles('ADMIN')
+  @NationalOnly('Retiring a lawful basis')
   @HttpCode(200)
   @ApiOperation({ summary: 'Retire a lawful basis: it covers nothing after validTo' })
   retire(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() body: RetireLawfulBasisDto): Promise<RetireLawfulBasisResult> {

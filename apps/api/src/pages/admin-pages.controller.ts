@@ -1,6 +1,6 @@
 import { Controller, Get, Param, ParseUUIDPipe, Query, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { Actor, ApiTokensService, CurrentActor, Roles, UsersService, actorScope } from '@tiltas/access';
+import { Actor, ApiTokensService, CurrentActor, NationalOnly, Roles, UsersService, actorScope } from '@tiltas/access';
 import { ExtractsQueryService, MUNICIPALITY_CODES, REGISTER_CODES, UploadsService } from '@tiltas/registers';
 import type { Response } from 'express';
 import { field, renderPage } from './page-render';
@@ -8,7 +8,8 @@ import { field, renderPage } from './page-render';
 /**
  * The administrator's pages: extracts (upload with a progress bar, each upload's outcome, each extract's
  * status and quarantine), municipalities, users and API tokens. The upload itself goes to the extracts
- * API (multipart, streamed to storage); these pages read what became of it.
+ * API (multipart, streamed to storage); these pages read what became of it. A municipal administrator
+ * sees the extracts and their municipality's uploads without the upload form, and no quarantine.
  */
 @ApiExcludeController()
 @Controller('admin')
@@ -23,17 +24,19 @@ export class AdminPagesController {
 
   @Get('extracts')
   async extractsPage(@CurrentActor() actor: Actor, @Res() res: Response): Promise<void> {
-    const [extracts, uploads] = await Promise.all([this.extracts.list(), this.uploads.list(20)]);
+    const [extracts, uploads] = await Promise.all([this.extracts.list(), this.uploads.list(20, actor)]);
+    const national = actor.scope === 'national';
     renderPage(res, actor, 'admin-extracts', 'extracts.title', {
       extracts,
+      national,
       uploads: uploads.map((u) => ({ ...u, outcomeStatus: u.outcome && 'status' in u.outcome ? u.outcome.status : u.outcome && 'error' in u.outcome ? 'FAILED' : null })),
-      scripts: ['extract-upload.js'],
+      scripts: national ? ['extract-upload.js'] : [],
     });
   }
 
   @Get('extracts/uploads/:id')
   async upload(@CurrentActor() actor: Actor, @Param('id', new ParseUUIDPipe()) id: string, @Res() res: Response): Promise<void> {
-    const upload = await this.uploads.get(id);
+    const upload = await this.uploads.get(id, actor);
     const finished = upload.status === 'DONE' || upload.status === 'FAILED';
     const outcome = upload.outcome && 'status' in upload.outcome ? upload.outcome : null;
     renderPage(res, actor, 'admin-upload', 'extracts.upload.title', {
@@ -48,6 +51,7 @@ export class AdminPagesController {
   }
 
   @Get('extracts/:register/quarantine')
+  @NationalOnly('Reading a register quarantine')
   async quarantine(@CurrentActor() actor: Actor, @Param('register') register: string, @Query() query: Record<string, unknown>, @Res() res: Response): Promise<void> {
     const listing = await this.extracts.quarantine(register, field(query, 'asOf'), 1000);
     renderPage(res, actor, 'admin-quarantine', 'extracts.quarantine.title', { titleParams: { register }, listing });

@@ -28,8 +28,9 @@ export const htmlErrorRenderer: HtmlErrorRenderer = (req: Request, res: Response
     is403: kind === 403,
     is401: kind === 401,
     is500: kind === 500,
-    // Validation and conflict messages are written for people and name no personal data.
-    message: kind === 400 || body.statusCode === 409 || body.statusCode === 422 ? body.message : null,
+    // Validation, refusal and conflict messages are written for people and name no personal data; a 403
+    // says which rule refused (a role, a national matter, the form token), so the person knows whom to ask.
+    message: kind === 400 || kind === 403 || body.statusCode === 409 || body.statusCode === 422 ? body.message : null,
     requestId: body.requestId ?? null,
     signInHref: `/sign-in?next=${encodeURIComponent(req.method === 'GET' ? req.originalUrl : '/')}`,
   });

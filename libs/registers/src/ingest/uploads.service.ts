@@ -31,6 +31,32 @@ const VIEW = `id, register, status, csv_bytes::float8 AS "csvBytes", outcome, ex
   to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "createdAt",
   to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "finishedAt"`;
 
+/** Who is looking at uploads: a municipal viewer sees only the uploads of their municipality's users. */
+export interface UploadViewer {
+  readonly scope: 'national' | 'municipal';
+  readonly municipality: string | null;
+}
+
+/** Who stores an upload: only a national actor receives register extracts. */
+export interface Uploader extends UploadViewer {
+  readonly userId: string;
+}
+
+/**
+ * Uploads carry no municipality of their own (an extract is national); a municipal viewer sees the ones
+ * their municipality's users sent, which is what they answer for. A null parameter means every upload.
+ */
+const UPLOADED_IN_SCOPE = (param: string): string =>
+  `(${param}::text IS NULL OR uploaded_by IN (SELECT id::text FROM users WHERE municipality = ${param}::text))`;
+
+function viewerMunicipality(viewer: UploadViewer): string | null {
+  if (viewer.scope === 'national') return null;
+  if (!viewer.municipality) throw DomainError.forbidden('A municipal viewer needs a municipality');
+  return viewer.municipality;
+}
+
+const NATIONAL_VIEWER: UploadViewer = { scope: 'national', municipality: null };
+
 export const uploadJobId = (uploadId: string): string => `ingest-upload-${uploadId}`;
 
 /** Uploads through the API: a stored file pair, queued for the worker, whose status can be polled. */
@@ -41,8 +67,20 @@ export class UploadsService {
     private readonly producer: JobProducer,
   ) {}
 
+  /**
+   * Refuses an uploader who may not deliver extracts; the API asks before it stores any file, and
+   * enqueue asks again, so no path queues a municipal actor's extract.
+   */
+  assertMayUpload(uploader: Uploader): void {
+    if (uploader.scope !== 'national') {
+      throw DomainError.forbidden(`Receiving register extracts is a national matter: only a national administrator may do it (you act for ${uploader.municipality ?? 'one municipality'}).`);
+    }
+  }
+
   /** Records the stored files and enqueues their ingest (one job per upload, by the upload's id). */
-  async enqueue(upload: StoredUpload): Promise<UploadView> {
+  async enqueue(upload: StoredUpload, uploader: Uploader): Promise<UploadView> {
+    this.assertMayUpload(uploader);
+    if (uploader.userId !== upload.uploadedBy) throw DomainError.validation('an upload is recorded under the actor who stores it');
     await this.db.dataSource.query(
       `INSERT INTO extract_upload (id, register, status, csv_path, manifest_path, csv_bytes, uploaded_by)
        VALUES ($1, $2, 'QUEUED', $3, $4, $5, $6)`,
@@ -52,15 +90,19 @@ export class UploadsService {
     return this.get(upload.id);
   }
 
-  async get(id: string): Promise<UploadView> {
+  /** One upload; a municipal viewer is told an upload of another municipality does not exist. */
+  async get(id: string, viewer: UploadViewer = NATIONAL_VIEWER): Promise<UploadView> {
     if (!/^[0-9a-f-]{36}$/.test(id)) throw DomainError.notFound('upload');
-    const rows = (await this.db.dataSource.query(`SELECT ${VIEW} FROM extract_upload WHERE id = $1`, [id])) as UploadView[];
+    const rows = (await this.db.dataSource.query(`SELECT ${VIEW} FROM extract_upload WHERE id = $1 AND ${UPLOADED_IN_SCOPE('$2')}`, [id, viewerMunicipality(viewer)])) as UploadView[];
     if (!rows[0]) throw DomainError.notFound('upload');
     return rows[0];
   }
 
-  async list(limit = 100): Promise<UploadView[]> {
-    return (await this.db.dataSource.query(`SELECT ${VIEW} FROM extract_upload ORDER BY created_at DESC LIMIT $1`, [limit])) as UploadView[];
+  async list(limit = 100, viewer: UploadViewer = NATIONAL_VIEWER): Promise<UploadView[]> {
+    return (await this.db.dataSource.query(`SELECT ${VIEW} FROM extract_upload WHERE ${UPLOADED_IN_SCOPE('$2')} ORDER BY created_at DESC LIMIT $1`, [
+      limit,
+      viewerMunicipality(viewer),
+    ])) as UploadView[];
   }
 
   /** The stored upload for the worker, or null when it is unknown or already finished. */
