@@ -3,7 +3,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import { Actor, CurrentActor, Roles, UsersService, actorScope } from '@tiltas/access';
 import { Clock } from '@tiltas/common';
-import { AppConfig } from '@tiltas/config';
+import { APP_CONFIG as APP_CONFIG_TOKEN, AppConfig } from '@tiltas/config';
 import { DatabaseService } from '@tiltas/database';
 import { IsString, MaxLength } from 'class-validator';
 import request from 'supertest';
@@ -104,4 +104,11 @@ export function sessionCookie(res: request.Response): string {
 export async function signIn(app: NestExpressApplication, username: string, password = 'a-long-test-password'): Promise<SignedInAgent> {
   const res = await request(app.getHttpServer()).post('/api/auth/sign-in').send({ username, password }).expect(200);
   return { cookie: sessionCookie(res), csrfToken: (res.body as { csrfToken: string }).csrfToken };
+}
+
+/** A signed-in user's own API token, created as they would create it: a session post with the form token. */
+export async function createOwnToken(app: NestExpressApplication, agent: SignedInAgent, body: Record<string, unknown> = {}): Promise<{ id: string; token: string }> {
+  const origin = new URL(app.get(APP_CONFIG_TOKEN).http.publicUrl).origin;
+  const res = await request(app.getHttpServer()).post('/api/tokens').set('Cookie', agent.cookie).set('Origin', origin).set('X-CSRF-Token', agent.csrfToken).send(body).expect(201);
+  return res.body as { id: string; token: string };
 }

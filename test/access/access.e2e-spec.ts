@@ -1,9 +1,9 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { ApiTokensService, UsersService } from '@tiltas/access';
+import { UsersService } from '@tiltas/access';
 import { FixedClock } from '@tiltas/common';
 import request from 'supertest';
 import { TestDatabase, createTestDatabase } from '../support/test-database';
-import { addUser, sessionCookie, signIn, startApp } from './access-test-app';
+import { addUser, createOwnToken, sessionCookie, signIn, startApp } from './access-test-app';
 
 const START = new Date('2026-11-02T08:00:00Z');
 
@@ -262,10 +262,12 @@ describe('users, roles, sessions, CSRF and API tokens through HTTP', () => {
 
   describe('API tokens', () => {
     it('creates a token shown once and stored hashed, which acts as its owner until it expires', async () => {
-      const created = await app.get(ApiTokensService).create({ username: 'coordinator57', name: 'stats export', expiresDays: 2 });
+      const coordinator = await signIn(app, 'coordinator57');
+      const created = await createOwnToken(app, coordinator, { name: 'stats export', expiresDays: 2 });
       expect(created.token).toMatch(/^tlt_[0-9a-f-]{36}_[0-9a-f]{64}$/);
-      const rows = await db.query<{ secret_sha256: string }>('SELECT secret_sha256 FROM api_token WHERE id = $1', [created.id]);
+      const rows = await db.query<{ secret_sha256: string; created_by: string }>('SELECT secret_sha256, created_by FROM api_token WHERE id = $1', [created.id]);
       expect(rows[0].secret_sha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(rows[0].created_by).toBe(ids.coordinator);
       expect(created.token).not.toContain(rows[0].secret_sha256);
       const me = await http().get('/api/probe/any').set('Authorization', `Bearer ${created.token}`).expect(200);
       expect(me.body).toMatchObject({ userId: ids.coordinator, role: 'COORDINATOR', municipality: 'LT-57' });
@@ -278,38 +280,51 @@ describe('users, roles, sessions, CSRF and API tokens through HTTP', () => {
     });
 
     it('refuses a token whose secret is altered and a made-up one', async () => {
-      const created = await app.get(ApiTokensService).create({ username: 'worker57' });
+      const created = await createOwnToken(app, await signIn(app, 'worker57'));
       const altered = created.token.slice(0, -1) + (created.token.endsWith('0') ? '1' : '0');
       await http().get('/api/probe/any').set('Authorization', `Bearer ${altered}`).expect(401);
       await http().get('/api/probe/any').set('Authorization', 'Bearer tlt_nothing').expect(401);
     });
 
-    it('lets an admin create and revoke a token through the API, after which it stops working', async () => {
+    it('lets an admin add a service account, create and revoke its token through the API, after which it stops working', async () => {
       const admin = await signIn(app, 'admin');
+      const account = await http()
+        .post('/api/service-accounts')
+        .set('Cookie', admin.cookie)
+        .set('Origin', origin)
+        .set('X-CSRF-Token', admin.csrfToken)
+        .send({ username: 'chain-verifier', role: 'AUDITOR' })
+        .expect(201);
+      expect(account.body).toMatchObject({ username: 'chain-verifier', role: 'AUDITOR', kind: 'SERVICE', signIn: 'none', municipality: null });
       const created = await http()
         .post('/api/tokens')
         .set('Cookie', admin.cookie)
         .set('Origin', origin)
         .set('X-CSRF-Token', admin.csrfToken)
-        .send({ username: 'auditor', name: 'verifier', expiresDays: 30 })
+        .send({ username: 'chain-verifier', name: 'verifier', expiresDays: 30 })
         .expect(201);
       const token = created.body.token as string;
-      await http().get('/api/probe/auditor').set('Authorization', `Bearer ${token}`).expect(200);
+      const me = await http().get('/api/probe/auditor').set('Authorization', `Bearer ${token}`).expect(200);
+      expect(me.body).toEqual({ ok: 'AUDITOR' });
+      expect((await http().get('/api/probe/any').set('Authorization', `Bearer ${token}`).expect(200)).body).toMatchObject({ username: 'chain-verifier', serviceAccount: true });
       // A bearer request needs no CSRF token and no origin: no browser attaches it by itself.
       await http().post('/probe/form').set('Authorization', `Bearer ${token}`).send({ note: 'machine' }).expect(201);
       await http().delete(`/api/tokens/${created.body.id}`).set('Cookie', admin.cookie).set('Origin', origin).set('X-CSRF-Token', admin.csrfToken).expect(204);
       await http().get('/api/probe/auditor').set('Authorization', `Bearer ${token}`).expect(401);
       expect((await audit('token.revoked')).at(-1)).toMatchObject({ actor: ids.admin, role: 'ADMIN', object_id: created.body.id });
+      // Nobody signs in as a service account.
+      await http().post('/api/auth/sign-in').send({ username: 'chain-verifier', password: 'a-long-test-password' }).expect(401);
     });
 
-    it('stops a token working when its owner is disabled, and refuses tokens to non-admins', async () => {
+    it('stops a token working when its owner is disabled, and refuses a coordinator a token for a worker', async () => {
       await addUser(app, 'temp-worker', 'WORKER', 'LT-57');
-      const created = await app.get(ApiTokensService).create({ username: 'temp-worker' });
+      const created = await createOwnToken(app, await signIn(app, 'temp-worker'));
       await http().get('/api/probe/worker').set('Authorization', `Bearer ${created.token}`).expect(200);
       await app.get(UsersService).disableUser('temp-worker');
       await http().get('/api/probe/worker').set('Authorization', `Bearer ${created.token}`).expect(401);
       const coordinator = await signIn(app, 'coordinator57');
-      await http().post('/api/tokens').set('Cookie', coordinator.cookie).set('Origin', origin).set('X-CSRF-Token', coordinator.csrfToken).send({ username: 'worker57' }).expect(403);
+      const refused = await http().post('/api/tokens').set('Cookie', coordinator.cookie).set('Origin', origin).set('X-CSRF-Token', coordinator.csrfToken).send({ username: 'worker57' }).expect(403);
+      expect(refused.body.message).toMatch(/^A token for a person's account is created only by that person/);
     });
   });
 });

@@ -43,8 +43,10 @@ describe('users and tokens commands', () => {
     expect(await db.query(`SELECT disabled_at IS NOT NULL AS disabled FROM users WHERE username = 'ona'`)).toEqual([{ disabled: true }]);
   });
 
-  it('creates a token printed once on stdout and revokes it by id', async () => {
-    await run('users', 'add', '--username', 'stats-bot', '--role', 'AUDITOR');
+  it('creates a service account’s token printed once on stdout and revokes it by id', async () => {
+    const added = await run('service-accounts', 'add', '--username', 'stats-bot', '--role', 'AUDITOR');
+    expect(added.out[0]).toMatch(/^added service account stats-bot \(AUDITOR, national\) id [0-9a-f-]{36}$/);
+    expect(await db.query(`SELECT kind, password_hash FROM users WHERE username = 'stats-bot'`)).toEqual([{ kind: 'SERVICE', password_hash: null }]);
     const created = await run('tokens', 'create', '--user', 'stats-bot', '--expires-days', '7', '--name', 'stats');
     expect(created.out).toHaveLength(1);
     const token = created.out[0];
@@ -57,6 +59,18 @@ describe('users and tokens commands', () => {
     expect(row).toEqual({ days: 7, revoked: false });
     await run('tokens', 'revoke', m![1]);
     expect(await db.query(`SELECT revoked_at IS NOT NULL AS revoked FROM api_token WHERE id = $1`, [m![1]])).toEqual([{ revoked: true }]);
+  });
+
+  it('refuses a token for a person: they create their own, signed in', async () => {
+    await run('users', 'add', '--username', 'jonas', '--role', 'WORKER', '--municipality', 'LT-57');
+    await expect(run('tokens', 'create', '--user', 'jonas')).rejects.toThrow('The CLI creates tokens only for service accounts: jonas is a person');
+    expect(await db.query(`SELECT t.id FROM api_token t JOIN users u ON u.id = t.user_id WHERE u.username = 'jonas'`)).toEqual([]);
+  });
+
+  it('refuses a service account that could hold cases, naming the problem', async () => {
+    await expect(run('service-accounts', 'add', '--username', 'robot', '--role', 'WORKER', '--municipality', 'LT-57')).rejects.toThrow();
+    await expect(run('service-accounts', 'add', '--username', 'robot', '--role', 'AUDITOR', '--municipality', 'LT-99')).rejects.toThrow('The service account cannot be added');
+    expect(await db.query(`SELECT id FROM users WHERE username = 'robot'`)).toEqual([]);
   });
 
   it('refuses a worker without a municipality, naming the problem', async () => {

@@ -2,7 +2,7 @@ import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
-import { ApiTokensService, UsersService } from '@tiltas/access';
+import { ApiTokensService, UsersService, signedInRequester, toActor } from '@tiltas/access';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -33,10 +33,12 @@ describe('uploading an extract through the api', () => {
     await api.init();
     worker = await NestFactory.createApplicationContext(WorkerModule.forRoot({ config: db.config, schedules: false }), { logger: false });
     const users = api.get(UsersService);
-    await users.addUser({ username: 'admin1', role: 'ADMIN', municipality: null, password: 'a-long-test-password' });
-    await users.addUser({ username: 'worker1', role: 'WORKER', municipality: 'LT-13', password: 'a-long-test-password' });
+    // A register holder's delivery client: a national ADMIN service account with the token the operator made.
+    await users.addServiceAccount({ username: 'admin1', role: 'ADMIN', municipality: null });
+    const worker1 = await users.addUser({ username: 'worker1', role: 'WORKER', municipality: 'LT-13', password: 'a-long-test-password' });
     adminToken = (await api.get(ApiTokensService).create({ username: 'admin1' })).token;
-    workerToken = (await api.get(ApiTokensService).create({ username: 'worker1' })).token;
+    // A worker's own token, as they create it signed in.
+    workerToken = (await api.get(ApiTokensService).create({}, signedInRequester(toActor({ ...worker1.user, id: worker1.user.id }), 'session'))).token;
   });
 
   afterAll(async () => {

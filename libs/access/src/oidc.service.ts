@@ -208,6 +208,7 @@ export class OidcService {
           username: await this.freeUsername(claims, manager),
           displayName: this.displayName(claims),
           role: role as Role,
+          kind: 'PERSON' as const,
           municipality,
           passwordHash: null,
           oidcIssuer: trimSlash(issuer),

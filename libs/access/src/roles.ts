@@ -10,6 +10,16 @@ export type Language = (typeof LANGUAGES)[number];
 /** Workers and coordinators act for one municipality; auditors and admins may be national or municipal. */
 export const MUNICIPAL_ONLY_ROLES: readonly Role[] = ['WORKER', 'COORDINATOR'];
 
+/** A person signs in; a service account is a machine client's, reached only through its API tokens. */
+export const USER_KINDS = ['PERSON', 'SERVICE'] as const;
+export type UserKind = (typeof USER_KINDS)[number];
+
+/**
+ * The roles a service account may have: none that holds cases or reveals contacts, so no machine client
+ * can act as a person (the database CHECK users_service_account says the same).
+ */
+export const SERVICE_ACCOUNT_ROLES: readonly Role[] = ['AUDITOR', 'ADMIN'];
+
 export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
 }
@@ -22,6 +32,8 @@ export interface Actor {
   readonly municipality: string | null;
   readonly scope: 'national' | 'municipal';
   readonly language: Language;
+  /** Set (true) only for a service account's token; absent for a person. */
+  readonly serviceAccount?: true;
 }
 
 /** The scope a transaction runs with for this actor (the settings row-level security reads). */

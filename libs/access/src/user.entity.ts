@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { Language, Role } from './roles';
+import type { Language, Role, UserKind } from './roles';
 
 @Entity({ name: 'users' })
 export class UserEntity {
@@ -14,6 +14,10 @@ export class UserEntity {
 
   @Column('text')
   role!: Role;
+
+  /** PERSON signs in; SERVICE is a machine client's account, used only through its API tokens. */
+  @Column('text', { default: 'PERSON' })
+  kind!: UserKind;
 
   @Column('text', { nullable: true })
   municipality!: string | null;

@@ -6,7 +6,7 @@ import { ApiTokenEntity } from './api-token.entity';
 import { UserEntity } from './user.entity';
 
 /** The columns of a user that make its actor, and whether it may still act. */
-export type SessionUser = Pick<UserEntity, 'id' | 'username' | 'role' | 'municipality' | 'language' | 'disabledAt'>;
+export type SessionUser = Pick<UserEntity, 'id' | 'username' | 'role' | 'kind' | 'municipality' | 'language' | 'disabledAt'>;
 
 /** Users and tokens by the questions the services ask. Users carry no row-level security: see the migration. */
 @Injectable()
@@ -35,7 +35,7 @@ export class UsersRepository {
   async findSessionUser(id: string): Promise<SessionUser | null> {
     const rows = await this.db.prepared<SessionUser>(
       'access.session-user',
-      `SELECT id, username, role, municipality, language, disabled_at AS "disabledAt" FROM users WHERE id = $1`,
+      `SELECT id, username, role, kind, municipality, language, disabled_at AS "disabledAt" FROM users WHERE id = $1`,
       [id],
     );
     return rows[0] ?? null;

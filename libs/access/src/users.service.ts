@@ -5,7 +5,7 @@ import { DatabaseService, DbScope, SYSTEM_SCOPE } from '@tiltas/database';
 import { EntityManager } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { PASSWORD_MIN_LENGTH, generatePassword, hashPassword } from './password-hasher';
-import { Actor, Language, LANGUAGES, Role, isRole, roleMunicipalityProblem } from './roles';
+import { Actor, Language, LANGUAGES, Role, SERVICE_ACCOUNT_ROLES, UserKind, isRole, roleMunicipalityProblem } from './roles';
 import { SessionStore } from './session-store';
 import { UserEntity } from './user.entity';
 import { UsersRepository } from './users.repository';
@@ -24,15 +24,24 @@ export interface NewUser {
   readonly caseloadLimit?: number;
 }
 
+export interface NewServiceAccount {
+  readonly username: string;
+  readonly role: string;
+  readonly municipality?: string | null;
+  readonly displayName?: string;
+}
+
 export interface UserSummary {
   readonly id: string;
   readonly username: string;
   readonly displayName: string;
   readonly role: Role;
+  readonly kind: UserKind;
   readonly municipality: string | null;
   readonly language: Language;
   readonly caseloadLimit: number | null;
-  readonly signIn: 'password' | 'oidc';
+  /** How the user signs in; `none` for a service account, which only its tokens use. */
+  readonly signIn: 'password' | 'oidc' | 'none';
   readonly disabledAt: string | null;
   readonly createdAt: string;
   readonly lastSignedInAt: string | null;
@@ -70,7 +79,7 @@ export const DEMO_USERS: ReadonlyArray<{ username: string; role: Role; municipal
   { username: 'demo-admin', role: 'ADMIN', municipality: null, displayName: 'Demo administrator (national)' },
 ];
 
-export function toActor(user: Pick<UserEntity, 'id' | 'username' | 'role' | 'municipality' | 'language'>): Actor {
+export function toActor(user: Pick<UserEntity, 'id' | 'username' | 'role' | 'municipality' | 'language'> & { kind?: UserKind }): Actor {
   return {
     userId: user.id,
     username: user.username,
@@ -78,6 +87,7 @@ export function toActor(user: Pick<UserEntity, 'id' | 'username' | 'role' | 'mun
     municipality: user.municipality,
     scope: user.municipality ? 'municipal' : 'national',
     language: user.language,
+    ...(user.kind === 'SERVICE' ? { serviceAccount: true as const } : {}),
   };
 }
 
@@ -87,14 +97,30 @@ export function toSummary(user: UserEntity): UserSummary {
     username: user.username,
     displayName: user.displayName,
     role: user.role,
+    kind: user.kind,
     municipality: user.municipality,
     language: user.language,
     caseloadLimit: user.caseloadLimit,
-    signIn: user.oidcSubject ? 'oidc' : 'password',
+    signIn: user.kind === 'SERVICE' ? 'none' : user.oidcSubject ? 'oidc' : 'password',
     disabledAt: user.disabledAt ? user.disabledAt.toISOString() : null,
     createdAt: user.createdAt.toISOString(),
     lastSignedInAt: user.lastSignedInAt ? user.lastSignedInAt.toISOString() : null,
   };
+}
+
+/** Checks a new service account field by field and names every problem at once. */
+export function validateNewServiceAccount(input: NewServiceAccount): { role: Role; municipality: string | null } {
+  const problems: Record<string, string> = {};
+  if (!USERNAME.test(input.username)) problems.username = 'must be 3–128 characters: letters, digits, . _ @ : -';
+  if (!isRole(input.role) || !SERVICE_ACCOUNT_ROLES.includes(input.role)) {
+    problems.role = `must be ${SERVICE_ACCOUNT_ROLES.join(' or ')}: a service account never holds cases or reveals contacts`;
+  }
+  const municipality = input.municipality ?? null;
+  const problem = roleMunicipalityProblem(isRole(input.role) ? input.role : 'AUDITOR', municipality);
+  if (problem) problems.municipality = problem;
+  if (input.displayName !== undefined && (input.displayName.trim().length === 0 || input.displayName.length > 200)) problems.displayName = 'must be 1–200 characters';
+  if (Object.keys(problems).length > 0) throw DomainError.validation('The service account cannot be added', { problems });
+  return { role: input.role as Role, municipality };
 }
 
 /** Checks a new user field by field and names every problem at once. */
@@ -143,6 +169,7 @@ export class UsersService {
           username: input.username,
           displayName: input.displayName?.trim() ?? input.username,
           role,
+          kind: 'PERSON' as const,
           municipality,
           passwordHash,
           oidcIssuer: null,
@@ -157,6 +184,41 @@ export class UsersService {
       );
       await this.record(manager, by, 'user.created', user.id, { role, municipality });
       return { user: toSummary(user), generatedPassword: input.password === undefined ? password : null };
+    });
+  }
+
+  /**
+   * Adds a service account: no password and no sign-in, only the tokens an administrator creates for it.
+   * A municipal administrator adds one for their own municipality.
+   */
+  async addServiceAccount(input: NewServiceAccount, by: DbScope = SYSTEM_SCOPE('cli')): Promise<UserSummary> {
+    const { role, municipality } = validateNewServiceAccount(input);
+    if (by.scope === 'municipal' && municipality !== by.municipality) {
+      throw DomainError.forbidden('A municipal administrator adds service accounts of their own municipality only');
+    }
+    return this.db.transaction(by, async (manager) => {
+      if (await this.users.findByUsername(input.username, manager)) throw DomainError.conflict(`A user named ${input.username} exists already`);
+      const user = await this.users.insert(
+        Object.assign(new UserEntity(), {
+          id: randomUUID(),
+          username: input.username,
+          displayName: input.displayName?.trim() ?? input.username,
+          role,
+          kind: 'SERVICE' as const,
+          municipality,
+          passwordHash: null,
+          oidcIssuer: null,
+          oidcSubject: null,
+          disabledAt: null,
+          language: 'en' as const,
+          caseloadLimit: null,
+          createdAt: this.clock.now(),
+          lastSignedInAt: null,
+        }),
+        manager,
+      );
+      await this.record(manager, by, 'user.created', user.id, { role, municipality, kind: 'SERVICE' });
+      return toSummary(user);
     });
   }
 
@@ -209,6 +271,7 @@ export class UsersService {
             username: demo.username,
             displayName: demo.displayName,
             role: demo.role,
+            kind: 'PERSON' as const,
             municipality: demo.municipality,
             passwordHash,
             oidcIssuer: null,

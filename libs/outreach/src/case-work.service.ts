@@ -9,7 +9,7 @@ import { caseEntry, caseForRead, caseForStep, caseNotFound } from './case-access
 import { ATTEMPT_RESULTS, AttemptResult, CHANNELS, Channel, OUTCOMES, Outcome } from './case-codes';
 import { closeProblem } from './case-rules';
 import { CaseRow, CasesRepository } from './cases.repository';
-import { OutreachActor, handOverScope, isSystem, outreachScope } from './outreach-actor';
+import { OutreachActor, assertPerson, handOverScope, isSystem, outreachScope } from './outreach-actor';
 
 export interface AttemptInput {
   readonly channel: Channel;
@@ -103,6 +103,7 @@ export class CaseWorkService {
 
   /** Takes the most urgent unassigned case of the actor's municipality. CONFLICT when none is left to take. */
   async claimNext(actor: OutreachActor): Promise<CaseChange> {
+    assertPerson(actor, 'hold cases');
     if (actor.role !== 'WORKER' && actor.role !== 'COORDINATOR') throw DomainError.forbidden('Only workers and coordinators take cases');
     const municipality = actor.municipality!;
     return this.db.transaction(outreachScope(actor), async (m) => {
@@ -115,6 +116,7 @@ export class CaseWorkService {
 
   /** Takes one unassigned case the actor saw (at `version`): the loser of a race with a coordinator gets CONFLICT. */
   async claim(actor: OutreachActor, caseId: number, version: number): Promise<CaseChange> {
+    assertPerson(actor, 'hold cases');
     if (actor.role !== 'WORKER' && actor.role !== 'COORDINATOR') throw DomainError.forbidden('Only workers and coordinators take cases');
     return this.db.transaction(outreachScope(actor), async (m) => {
       const c = await this.cases.find(m, caseId, 'update');
@@ -140,6 +142,7 @@ export class CaseWorkService {
       const c = await caseForStep(this.cases, m, actor, caseId, step, version);
       if (c.assignedTo === toUserId) throw DomainError.conflict(`case ${caseId} is already held by that user`, { caseId });
       const holder = await this.cases.holder(m, toUserId);
+      if (holder?.kind === 'SERVICE') throw DomainError.validation('userId is a service account, which acts for no person and cannot hold cases');
       if (!holder || holder.disabled || holder.municipality !== c.municipality || (holder.role !== 'WORKER' && holder.role !== 'COORDINATOR')) {
         throw DomainError.validation(`userId must be an enabled worker or coordinator of ${c.municipality}`);
       }

@@ -331,9 +331,9 @@ export class CasesRepository {
   }
 
   /** A user who may hold cases of `municipality` (a worker or coordinator there, enabled). */
-  async holder(m: EntityManager, userId: string): Promise<{ id: string; role: string; municipality: string | null; caseloadLimit: number | null; disabled: boolean } | null> {
-    const rows: Array<{ id: string; role: string; municipality: string | null; caseloadLimit: number | null; disabled: boolean }> = await m.query(
-      `SELECT id, role, municipality, caseload_limit AS "caseloadLimit", disabled_at IS NOT NULL AS disabled FROM users WHERE id = $1`,
+  async holder(m: EntityManager, userId: string): Promise<{ id: string; role: string; kind: string; municipality: string | null; caseloadLimit: number | null; disabled: boolean } | null> {
+    const rows: Array<{ id: string; role: string; kind: string; municipality: string | null; caseloadLimit: number | null; disabled: boolean }> = await m.query(
+      `SELECT id, role, kind, municipality, caseload_limit AS "caseloadLimit", disabled_at IS NOT NULL AS disabled FROM users WHERE id = $1`,
       [userId],
     );
     return rows[0] ?? null;

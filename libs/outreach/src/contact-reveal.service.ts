@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import type { EntityManager } from 'typeorm';
 import { caseEntry, caseForStep } from './case-access';
 import { CasesRepository } from './cases.repository';
-import { OutreachActor, outreachScope } from './outreach-actor';
+import { OutreachActor, assertPerson, outreachScope } from './outreach-actor';
 import { RevealVolumeRow, RevealsRepository } from './reveals.repository';
 
 /** The Redis connection of the reveal counters (shared by every api replica, so the limit is per worker, not per replica). */
@@ -68,6 +68,7 @@ export class ContactRevealService {
   ) {}
 
   async reveal(actor: OutreachActor, caseId: number, purpose: string): Promise<RevealedContact> {
+    assertPerson(actor, 'reveal contact details');
     // An auditor or administrator never sees contact details, whatever case they name.
     if (actor.role !== 'WORKER' && actor.role !== 'COORDINATOR') throw DomainError.forbidden('Contact details are revealed only to the worker who holds the case');
     const stated = (purpose ?? '').trim();

@@ -1,3 +1,4 @@
+import { DomainError } from '@tiltas/common';
 import { DbScope } from '@tiltas/database';
 
 /**
@@ -9,6 +10,8 @@ export interface OutreachActor {
   readonly role: 'WORKER' | 'COORDINATOR' | 'AUDITOR' | 'ADMIN' | 'SYSTEM';
   readonly municipality: string | null;
   readonly scope: 'national' | 'municipal';
+  /** A service account's token: it acts for no person, so it never holds a case or sees a contact. */
+  readonly serviceAccount?: true;
 }
 
 export function systemOutreachActor(job: string): OutreachActor {
@@ -27,3 +30,8 @@ export function handOverScope(actor: OutreachActor): DbScope {
 
 export const isSystem = (actor: OutreachActor): boolean => actor.role === 'SYSTEM';
 export const isCoordinator = (actor: OutreachActor): boolean => actor.role === 'COORDINATOR';
+
+/** Refuses a service account a step only a person may take (holding a case, seeing a contact). */
+export function assertPerson(actor: OutreachActor, what: string): void {
+  if (actor.serviceAccount) throw DomainError.forbidden(`A service account acts for no person: it cannot ${what}.`);
+}

@@ -1,6 +1,21 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { Actor, ApiTokensService, CreatedToken, CreatedUser, CurrentActor, Roles, TokenSummary, UserSummary, UsersService, actorScope } from '@tiltas/access';
+import {
+  Actor,
+  ApiTokensService,
+  CreatedToken,
+  CreatedUser,
+  CurrentActor,
+  CurrentAuth,
+  RequestAuth,
+  Roles,
+  SERVICE_ACCOUNT_ROLES,
+  TokenSummary,
+  UserSummary,
+  UsersService,
+  actorScope,
+  signedInRequester,
+} from '@tiltas/access';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 
 export class AddUserDto {
@@ -13,22 +28,26 @@ export class AddUserDto {
   @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(100000) caseloadLimit?: number;
 }
 
-export class CreateTokenDto {
+export class AddServiceAccountDto {
   @ApiProperty() @IsString() @MaxLength(128) username!: string;
+  @ApiProperty({ enum: SERVICE_ACCOUNT_ROLES }) @IsString() role!: string;
+  @ApiPropertyOptional({ example: 'LT-57', description: 'Omitted: national' }) @IsOptional() @IsString() municipality?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) displayName?: string;
+}
+
+export class CreateTokenDto {
+  @ApiPropertyOptional({ description: 'A service account (administrators); omitted: your own token' }) @IsOptional() @IsString() @MaxLength(128) username?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) name?: string;
   @ApiPropertyOptional({ default: 90 }) @IsOptional() @IsInt() @Min(1) @Max(730) expiresDays?: number;
 }
 
-/** Users and API tokens for administrators (a municipal administrator manages their municipality's). */
+/** Users and service accounts for administrators (a municipal administrator manages their municipality's). */
 @ApiTags('access')
 @ApiBearerAuth()
 @Roles('ADMIN')
 @Controller('api')
 export class AccessAdminController {
-  constructor(
-    private readonly users: UsersService,
-    private readonly tokens: ApiTokensService,
-  ) {}
+  constructor(private readonly users: UsersService) {}
 
   @Get('users')
   @ApiOperation({ summary: 'List users' })
@@ -49,22 +68,39 @@ export class AccessAdminController {
     return this.users.disableUser(username, actorScope(actor));
   }
 
-  @Get('tokens')
-  @ApiOperation({ summary: 'List API tokens (never their secrets)' })
-  listTokens(@CurrentActor() actor: Actor): Promise<TokenSummary[]> {
-    return this.tokens.list(actorScope(actor));
+  @Post('service-accounts')
+  @ApiOperation({ summary: 'Add a service account (AUDITOR or ADMIN, no sign-in) for a machine client; then create its token' })
+  addServiceAccount(@CurrentActor() actor: Actor, @Body() body: AddServiceAccountDto): Promise<UserSummary> {
+    return this.users.addServiceAccount(body, actorScope(actor));
+  }
+}
+
+/**
+ * API tokens. Anyone signed in creates, lists and revokes their own; an administrator creates tokens for
+ * service accounts and lists and revokes the tokens of their scope. The service decides who may.
+ */
+@ApiTags('access')
+@ApiBearerAuth()
+@Controller('api/tokens')
+export class ApiTokensController {
+  constructor(private readonly tokens: ApiTokensService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List API tokens (never their secrets): your own, or an administrator’s scope' })
+  listTokens(@CurrentAuth() auth: RequestAuth): Promise<TokenSummary[]> {
+    return this.tokens.list(signedInRequester(auth.actor, auth.method));
   }
 
-  @Post('tokens')
-  @ApiOperation({ summary: 'Create an API token for a user; the token is returned once' })
-  createToken(@CurrentActor() actor: Actor, @Body() body: CreateTokenDto): Promise<CreatedToken> {
-    return this.tokens.create(body, actorScope(actor));
+  @Post()
+  @ApiOperation({ summary: 'Create an API token, returned once: your own (signed in), or a service account’s (administrators)' })
+  createToken(@CurrentAuth() auth: RequestAuth, @Body() body: CreateTokenDto): Promise<CreatedToken> {
+    return this.tokens.create(body, signedInRequester(auth.actor, auth.method));
   }
 
-  @Delete('tokens/:id')
+  @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Revoke an API token' })
-  async revokeToken(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<void> {
-    await this.tokens.revoke(id, actorScope(actor));
+  @ApiOperation({ summary: 'Revoke an API token: your own, or one of your scope (administrators)' })
+  async revokeToken(@CurrentAuth() auth: RequestAuth, @Param('id') id: string): Promise<void> {
+    await this.tokens.revoke(id, signedInRequester(auth.actor, auth.method));
   }
 }

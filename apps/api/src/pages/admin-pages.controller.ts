@@ -1,6 +1,6 @@
 import { Controller, Get, Param, ParseUUIDPipe, Query, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { Actor, ApiTokensService, CurrentActor, NationalOnly, Roles, UsersService, actorScope } from '@tiltas/access';
+import { Actor, ApiTokensService, CurrentActor, NationalOnly, Roles, UsersService, actorScope, signedInRequester } from '@tiltas/access';
 import { ExtractsQueryService, MUNICIPALITY_CODES, REGISTER_CODES, UploadsService } from '@tiltas/registers';
 import type { Response } from 'express';
 import { field, renderPage } from './page-render';
@@ -70,7 +70,7 @@ export class AdminPagesController {
 
   @Get('users')
   async usersPage(@CurrentActor() actor: Actor, @Res() res: Response): Promise<void> {
-    const [users, tokens] = await Promise.all([this.users.listUsers(actorScope(actor)), this.tokens.list(actorScope(actor))]);
+    const [users, tokens] = await Promise.all([this.users.listUsers(actorScope(actor)), this.tokens.list(signedInRequester(actor, 'session'))]);
     renderPage(res, actor, 'admin-users', 'users.title', { users, tokens });
   }
 }

@@ -7,8 +7,10 @@ export function registerTokensCommands(program: Command, io: CliIo): void {
 
   tokens
     .command('create')
-    .description('create an API token that acts as a user; the token is printed once')
-    .requiredOption('--user <username>', 'the user the token acts as')
+    .description(
+      'create an API token for a service account (service-accounts add); printed once. A person creates their own token signed in, never here: nobody acts under another person\'s name',
+    )
+    .requiredOption('--user <username>', 'the service account the token acts as')
     .option('--expires-days <days>', `days until it expires (1–730, default ${DEFAULT_TOKEN_DAYS})`, (v) => Number(v))
     .option('--name <name>', 'what it is for, e.g. "statistics export"')
     .action(async (o: { user: string; expiresDays?: number; name?: string }) => {

@@ -1,4 +1,4 @@
-import { ROLES, UsersService } from '@tiltas/access';
+import { ROLES, SERVICE_ACCOUNT_ROLES, UsersService } from '@tiltas/access';
 import { Command, Option } from 'commander';
 import { CliIo, withApp } from '../cli-context';
 
@@ -41,6 +41,7 @@ export function registerUsersCommands(program: Command, io: CliIo): void {
     .description('list users')
     .action(async () => {
       const list = await withApp((app) => app.get(UsersService).listUsers());
+      // A service account's SIGN-IN reads "none": only its tokens use it.
       io.out(`${pad('USERNAME', 28)}${pad('ROLE', 12)}${pad('MUNICIPALITY', 13)}${pad('SIGN-IN', 9)}${pad('STATUS', 10)}ID`);
       for (const u of list) {
         io.out(`${pad(u.username, 28)}${pad(u.role, 12)}${pad(u.municipality ?? 'national', 13)}${pad(u.signIn, 9)}${pad(u.disabledAt ? 'disabled' : 'active', 10)}${u.id}`);
@@ -64,5 +65,21 @@ export function registerUsersCommands(program: Command, io: CliIo): void {
       const signIns = await withApp((app) => app.get(UsersService).ensureDemoUsers());
       io.out(`${pad('USERNAME', 28)}${pad('ROLE', 12)}${pad('MUNICIPALITY', 13)}PASSWORD`);
       for (const s of signIns) io.out(`${pad(s.username, 28)}${pad(s.role, 12)}${pad(s.municipality ?? 'national', 13)}${s.password}`);
+    });
+
+  const accounts = program.command('service-accounts').description('accounts for machine clients: no sign-in, only API tokens, never cases or contacts');
+
+  accounts
+    .command('add')
+    .description('add a service account; then `tokens create --user <username>` gives its machine client a token')
+    .requiredOption('--username <username>', 'its name (letters, digits, . _ @ : -), e.g. stats-export')
+    .addOption(new Option('--role <role>', 'what it may do').choices([...SERVICE_ACCOUNT_ROLES]).makeOptionMandatory())
+    .option('--municipality <code>', 'ISO 3166-2:LT code (LT-01…LT-60); omit for national')
+    .option('--display-name <name>', 'name shown in pages (defaults to the username)')
+    .action(async (o: { username: string; role: string; municipality?: string; displayName?: string }) => {
+      const u = await withApp((app) =>
+        app.get(UsersService).addServiceAccount({ username: o.username, role: o.role, municipality: o.municipality ?? null, displayName: o.displayName }),
+      );
+      io.out(`added service account ${u.username} (${u.role}, ${u.municipality ?? 'national'}) id ${u.id}`);
     });
 }
