@@ -191,11 +191,21 @@ describe('the pages in a browser', () => {
       expect(logged).toHaveLength(1);
     });
 
-    it('prints the invitation letter in its own page', async () => {
-      const response = await page.request.get(`${caseUrl}/letter`);
+    it('prints the invitation letter in its own page, by a form post with the session token', async () => {
+      await page.goto(caseUrl);
+      const [letter, response] = await Promise.all([
+        page.waitForEvent('popup'),
+        page.context().waitForEvent('response', (r) => r.url().endsWith(`${caseUrl}/letter`)),
+        page.click('form[action$="/letter"] button'),
+      ]);
+      expect(response.request().method()).toBe('POST');
       expect(response.status()).toBe(200);
       expect(response.headers()['cache-control']).toBe('no-store');
-      expect(await response.text()).toContain('<html');
+      await letter.waitForLoadState('load');
+      expect(await letter.content()).toContain('<html');
+      await letter.close();
+      // A plain GET, as a link or a prefetch would send, prints nothing.
+      expect((await page.request.get(`${caseUrl}/letter`)).status()).toBe(404);
     });
 
     it('records an attempt, refers to the directory service and closes the case', async () => {

@@ -15,8 +15,13 @@ export class CaseLettersController {
     private readonly messages: MessageSendingService,
   ) {}
 
-  /** The letter to print, in the person's language. Personal data: never cached. */
-  @Get(':caseId/invitation')
+  /**
+   * The letter to print, in the person's language. Personal data: never cached. A POST: printing reveals
+   * a name and an address and is logged as a reveal, so it needs the form token and no link or prefetch
+   * can set it off.
+   */
+  @Post(':caseId/invitation')
+  @HttpCode(200)
   async invitation(@CurrentActor() actor: Actor, @Param('caseId') caseId: string, @Res({ passthrough: true }) res: Response): Promise<string> {
     const letter = await this.letters.render(actor, caseId);
     res.setHeader('Content-Type', 'text/html; charset=utf-8');

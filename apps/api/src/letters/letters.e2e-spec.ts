@@ -146,7 +146,7 @@ describe('letters through HTTP', () => {
     });
 
     it('prints the invitation letter in the person language, on its own page with a strict CSP, and logs it without the address', async () => {
-      const res = await as('worker57').get(`/api/letters/cases/${held}/invitation`).expect(200);
+      const res = await as('worker57').post(`/api/letters/cases/${held}/invitation`).expect(200);
       expect(res.headers['content-type']).toMatch(/^text\/html/);
       expect(res.headers['content-language']).toBe('ru');
       expect(res.headers['cache-control']).toBe('no-store');
@@ -173,12 +173,20 @@ describe('letters through HTTP', () => {
     });
 
     it('refuses the letter for a case the worker does not hold, and to an auditor', async () => {
-      const notHeld = await as('worker57').get(`/api/letters/cases/${others}/invitation`).expect(404);
-      const missing = await as('worker57').get(`/api/letters/cases/999999/invitation`).expect(404);
+      const notHeld = await as('worker57').post(`/api/letters/cases/${others}/invitation`).expect(404);
+      const missing = await as('worker57').post(`/api/letters/cases/999999/invitation`).expect(404);
       expect(notHeld.body.message).toBe(`case ${others} not found`);
       expect(missing.body.message).toBe('case 999999 not found');
-      await as('auditor').get(`/api/letters/cases/${held}/invitation`).expect(403);
-      await as('coordinator57').get(`/api/letters/cases/${held}/invitation`).expect(403);
+      await as('auditor').post(`/api/letters/cases/${held}/invitation`).expect(403);
+      await as('coordinator57').post(`/api/letters/cases/${held}/invitation`).expect(403);
+    });
+
+    it('prints only on a POST with the form token: a GET, a link or a cross-site post reveals and logs nothing', async () => {
+      const before = await q<{ n: string }>(`SELECT count(*) AS n FROM contact_reveal`);
+      await as('worker57').get(`/api/letters/cases/${held}/invitation`).expect(404);
+      await http().post(`/api/letters/cases/${held}/invitation`).set('Cookie', agents.worker57.cookie).set('Origin', origin).expect(403);
+      await http().post(`/api/letters/cases/${held}/invitation`).set('Cookie', agents.worker57.cookie).set('Origin', 'https://evil.example').set('X-CSRF-Token', agents.worker57.csrfToken).expect(403);
+      expect(await q<{ n: string }>(`SELECT count(*) AS n FROM contact_reveal`)).toEqual(before);
     });
 
     it('queues an SMS with 202 and lists it on the case; email is refused while SMTP is not configured', async () => {

@@ -161,9 +161,10 @@ export class CasePagesController {
 
   /**
    * The printable letter, as the letters lib composes it (a whole A4 page). Its one inline style is
-   * allowed by hash; nothing else is relaxed.
+   * allowed by hash; nothing else is relaxed. A form post with the session's token, never a GET: printing
+   * reveals a name and an address and stands in the reveal log.
    */
-  @Get('cases/:id/letter')
+  @Post('cases/:id/letter')
   async letter(@CurrentActor() actor: Actor, @Param('id', ParseIntPipe) id: number, @Res() res: Response): Promise<void> {
     const letter = await this.letters.render(actor, id);
     res.setHeader('Cache-Control', 'no-store');
@@ -171,6 +172,6 @@ export class CasePagesController {
       'Content-Security-Policy',
       `default-src 'none'; style-src '${LETTER_PAGE_STYLE_HASH}'; img-src 'self' data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'`,
     );
-    res.type('html').send(letter.html);
+    res.status(200).type('html').send(letter.html);
   }
 }
