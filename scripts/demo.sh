@@ -88,7 +88,7 @@ Tiltas is running (demo data: ${people} synthetic people, as of ${as_of}).
 
   Open            http://127.0.0.1:${PORT}/
   API docs        http://127.0.0.1:${PORT}/api/docs
-  Status          http://127.0.0.1:${PORT}/status
+  Status          http://127.0.0.1:${PORT}/status (signed in)
   Logs            var/log/api.log, var/log/worker.log
 
 Sign in with (demo accounts, generated passwords, for this machine only):

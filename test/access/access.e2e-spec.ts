@@ -83,10 +83,11 @@ describe('users, roles, sessions, CSRF and API tokens through HTTP', () => {
       expect(page.headers.location).toBe('/sign-in?next=%2Fprobe%2Fpage');
     });
 
-    it('keeps health, metrics, status, the API docs and the sign-in page public', async () => {
+    it('keeps health, the API docs and the sign-in page public, and not metrics or the status page', async () => {
       await http().get('/health/live').expect(200);
-      await http().get('/metrics').expect(200);
-      await http().get('/status').expect(200);
+      await http().get('/metrics').expect(404); // no METRICS_TOKEN here: metrics are off
+      await http().get('/status').set('Accept', 'text/html').expect(303);
+      await http().get('/status').set('Accept', 'application/json').expect(401);
       await http().get('/api/docs/openapi.json').expect(200);
       const page = await http().get('/sign-in').expect(200);
       expect(page.text).toContain('name="_csrf"');

@@ -7,7 +7,9 @@ import { ApiModule } from '../../apps/api/src/api.module';
 import { configureApp } from '../../apps/api/src/configure-app';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
 import { TestDatabase, createTestDatabase } from '../support/test-database';
-import { Public } from '@tiltas/access';
+import { ApiTokensService, Public, UsersService } from '@tiltas/access';
+
+const METRICS_TOKEN = 'metrics-scraper-token-0123456789abcdef';
 
 @Controller('api/test-failure')
 class FailingController {
@@ -22,14 +24,18 @@ describe('the api and the worker together', () => {
   let db: TestDatabase;
   let api: NestExpressApplication;
   let worker: INestApplicationContext;
+  let probe: string;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
+    db = await createTestDatabase({ METRICS_TOKEN });
     const moduleRef = await Test.createTestingModule({ imports: [ApiModule.forRoot({ config: db.config })], controllers: [FailingController] }).compile();
     api = moduleRef.createNestApplication<NestExpressApplication>({ logger: false });
     configureApp(api, { logLevel: 'silent' });
     await api.init();
     worker = await NestFactory.createApplicationContext(WorkerModule.forRoot({ config: db.config, schedules: false }), { logger: false });
+    // The deployment probe: an ADMIN service account's token, as an operator would set it up.
+    await api.get(UsersService).addServiceAccount({ username: 'deploy-probe', role: 'ADMIN' });
+    probe = `Bearer ${(await api.get(ApiTokensService).create({ username: 'deploy-probe' })).token}`;
   });
 
   afterAll(async () => {
@@ -39,11 +45,11 @@ describe('the api and the worker together', () => {
   });
 
   it('has a job enqueued by the api processed by the worker', async () => {
-    await request(api.getHttpServer()).post('/api/system/ping').send({ token: 'e2e-1' }).expect(202);
+    await request(api.getHttpServer()).post('/api/system/ping').set('Authorization', probe).send({ token: 'e2e-1' }).expect(202);
     let processed: request.Response | undefined;
     for (let i = 0; i < 100 && processed?.status !== 200; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      processed = await request(api.getHttpServer()).get('/api/system/ping/e2e-1');
+      processed = await request(api.getHttpServer()).get('/api/system/ping/e2e-1').set('Authorization', probe);
     }
     expect(processed?.status).toBe(200);
     expect(processed?.body).toMatchObject({ token: 'e2e-1', processedBy: 'system.ping@e2e-1' });
@@ -56,7 +62,7 @@ describe('the api and the worker together', () => {
   });
 
   it('rejects a request body with fields nobody declared', async () => {
-    const res = await request(api.getHttpServer()).post('/api/system/ping').send({ token: 'x', extra: 1 }).expect(400);
+    const res = await request(api.getHttpServer()).post('/api/system/ping').set('Authorization', probe).send({ token: 'x', extra: 1 }).expect(400);
     expect(res.body.message).toContain('property extra should not exist');
   });
 
@@ -76,7 +82,7 @@ describe('the api and the worker together', () => {
   });
 
   it('exposes HTTP metrics by route template', async () => {
-    const res = await request(api.getHttpServer()).get('/metrics').expect(200);
+    const res = await request(api.getHttpServer()).get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`).expect(200);
     expect(res.text).toMatch(/tiltas_http_requests_total\{method="GET",route="\/health\/ready",status="200"\} \d+/);
   });
 });

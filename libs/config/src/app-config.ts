@@ -22,6 +22,8 @@ export interface AppConfig {
   };
   readonly redis: { readonly url: string; readonly prefix: string };
   readonly http: { readonly host: string; readonly port: number; readonly publicUrl: string };
+  /** The bearer token Prometheus sends for /metrics; null: /metrics is off (404). */
+  readonly metrics: { readonly token: string | null };
   readonly log: { readonly level: string; readonly pretty: boolean };
   readonly secrets: {
     readonly sessionSecret: string;
@@ -102,6 +104,7 @@ const schema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: int(0, 65535).default(3000),
   PUBLIC_URL: url(['http:', 'https:']).optional(),
+  METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').regex(/^[\x21-\x7e]+$/, 'printable ASCII, no spaces').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: z.enum(['true', 'false']).default('false'),
   SESSION_SECRET: z.string().optional(),
@@ -193,6 +196,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       if (!raw[name]) problems.push(`${name}: required in production`);
     }
     if (raw.SESSION_SECRET && weakSecret(raw.SESSION_SECRET)) problems.push('SESSION_SECRET: too weak (at least 32 characters, not a demo value)');
+    if (raw.METRICS_TOKEN && weakSecret(raw.METRICS_TOKEN)) problems.push('METRICS_TOKEN: too weak (at least 32 characters, not a demo value)');
   }
   let contactsKey: Buffer | null = null;
   if (raw.CONTACTS_KEY) {
@@ -239,6 +243,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     redis: { url: raw.REDIS_URL ?? DEV_REDIS_URL, prefix: raw.REDIS_PREFIX },
     http: { host: raw.HOST, port: raw.PORT, publicUrl },
+    metrics: { token: raw.METRICS_TOKEN ?? null },
     log: { level: raw.LOG_LEVEL, pretty: raw.LOG_PRETTY === 'true' },
     secrets: { sessionSecret, contactsKey, contactsKeyId: raw.CONTACTS_KEY_ID, demo },
     pseudonymisation: { keyFile: raw.PSEUDONYM_KEY_FILE ?? null },

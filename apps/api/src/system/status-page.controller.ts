@@ -1,18 +1,23 @@
-import { Controller, Get, Render } from '@nestjs/common';
+import { Controller, Get, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { Actor, CurrentActor } from '@tiltas/access';
+import type { Response } from 'express';
+import { renderPage } from '../pages/page-render';
 import { SystemStatusService } from './system-status.service';
-import { Public } from '@tiltas/access';
 
+/**
+ * Whether this Tiltas can work right now: services, queues, demo secrets. For anyone signed in (it tells
+ * an outsider which services run and how busy they are); rendered as every other page, with the
+ * signed-in person's language and menu.
+ */
 @ApiExcludeController()
-@Public()
 @Controller()
 export class StatusPageController {
   constructor(private readonly status: SystemStatusService) {}
 
   @Get('status')
-  @Render('status')
-  async page() {
+  async page(@CurrentActor() actor: Actor, @Res() res: Response): Promise<void> {
     const [checks, queues] = await Promise.all([this.status.checks(), this.status.queues().catch(() => [])]);
-    return { title: 'System status', checks, queues, demoSecrets: this.status.demoSecrets };
+    renderPage(res, actor, 'status', 'system.title', { checks, queues, demoSecrets: this.status.demoSecrets });
   }
 }

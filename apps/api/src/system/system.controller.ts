@@ -4,7 +4,7 @@ import { DomainError } from '@tiltas/common';
 import { DatabaseService } from '@tiltas/database';
 import { JobName, JobProducer } from '@tiltas/queue';
 import { IsString, Matches } from 'class-validator';
-import { Public } from '@tiltas/access';
+import { Roles } from '@tiltas/access';
 
 export class PingDto {
   @ApiProperty({ description: 'Any token; the worker writes it back.', example: 'probe-1' })
@@ -13,8 +13,12 @@ export class PingDto {
   token!: string;
 }
 
+/**
+ * A round trip through the worker, for an administrator checking a deployment (or an ADMIN service
+ * account's probe). Not public: each ping enqueues a job and writes a row.
+ */
 @ApiTags('operations')
-@Public()
+@Roles('ADMIN')
 @Controller('api/system')
 export class SystemController {
   constructor(
