@@ -77,4 +77,11 @@ describe('loadConfig', () => {
   it('rejects a contacts key that is not 32 bytes', () => {
     expect(() => loadConfig({ CONTACTS_KEY: 'abcd', DEMO_SECRETS_FILE: demoFile() })).toThrow(/CONTACTS_KEY: must be 32 bytes/);
   });
+
+  it('serves no metrics without METRICS_TOKEN, and refuses a short or spaced one', () => {
+    expect(loadConfig({ DEMO_SECRETS_FILE: demoFile() }).metrics.token).toBeNull();
+    expect(loadConfig({ METRICS_TOKEN: 'm'.repeat(40), DEMO_SECRETS_FILE: demoFile() }).metrics.token).toBe('m'.repeat(40));
+    expect(() => loadConfig({ METRICS_TOKEN: 'short', DEMO_SECRETS_FILE: demoFile() })).toThrow(/METRICS_TOKEN: must be at least 32 characters/);
+    expect(() => loadConfig({ METRICS_TOKEN: `${'m'.repeat(20)} ${'m'.repeat(20)}`, DEMO_SECRETS_FILE: demoFile() })).toThrow(/METRICS_TOKEN: printable ASCII, no spaces/);
+  });
 });
