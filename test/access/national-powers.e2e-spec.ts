@@ -152,6 +152,16 @@ describe('national powers and what a municipal administrator keeps', () => {
     });
   });
 
+  describe('national opt-outs', () => {
+    it('refuses a municipal administrator the opt-out list and a withdrawal, and lets a national one read it', async () => {
+      const list = await http().get('/api/outreach/opt-outs').set('Cookie', vilnius.cookie).expect(403);
+      expect(list.body.message).toBe('Reading the national opt-outs is a national matter: only a national administrator may do it (you act for LT-57).');
+      await withSession(http().post('/api/outreach/opt-outs/1/withdraw'), vilnius).expect(403);
+      const nationalList = await http().get('/api/outreach/opt-outs').set('Cookie', national.cookie).expect(200);
+      expect(nationalList.body).toEqual([]);
+    });
+  });
+
   describe('users of their own municipality', () => {
     it('lets a municipal administrator add and list their municipality’s users, and nobody else’s', async () => {
       const added = await withSession(http().post('/api/users'), vilnius).send({ username: 'new-worker-lt57', role: 'WORKER', municipality: 'LT-57' }).expect(201);

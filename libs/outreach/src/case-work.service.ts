@@ -305,6 +305,7 @@ export class CaseWorkService {
   /** An administrator records that the person withdrew their opt-out: later runs may list them again. */
   async withdrawOptOut(actor: OutreachActor, optOutId: number): Promise<{ id: number; withdrawn: true }> {
     if (!(actor.role === 'ADMIN' || isSystem(actor))) throw DomainError.forbidden('Only an administrator records the withdrawal of an opt-out');
+    assertNationalOptOuts(actor, 'Recording the withdrawal of an opt-out');
     return this.db.transaction(outreachScope(actor), async (m) => {
       const result = await this.cases.withdrawOptOut(m, optOutId, actor.userId);
       if (result === 'missing') throw DomainError.notFound(`opt-out ${optOutId}`);
@@ -326,6 +327,7 @@ export class CaseWorkService {
 
   async listOptOuts(actor: OutreachActor, active: boolean | null, limit = 100) {
     if (!(actor.role === 'ADMIN' || isSystem(actor))) throw DomainError.forbidden('Only an administrator lists opt-outs');
+    assertNationalOptOuts(actor, 'Reading the national opt-outs');
     return this.db.transaction(outreachScope(actor), (m) => this.cases.optOuts(m, active, Math.min(Math.max(limit, 1), 500)));
   }
 
@@ -374,5 +376,15 @@ export class CaseWorkService {
       ...others.map((o) => caseEntry(actor, o, 'case.closed', { outcome: 'OPTED_OUT', optOutId: optOut.id, cohorts: o.cohorts })),
     ]);
     return { id: optOut.id, otherCasesClosed: others.length };
+  }
+}
+
+/**
+ * Opt-outs are national (one per person, honoured by every municipality's runs), so their list and their
+ * withdrawal are a national administrator's, not a municipal one's.
+ */
+function assertNationalOptOuts(actor: OutreachActor, what: string): void {
+  if (actor.scope !== 'national') {
+    throw DomainError.forbidden(`${what} is a national matter: only a national administrator may do it (you act for ${actor.municipality ?? 'one municipality'}).`);
   }
 }

@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
 import { ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Actor, CurrentActor, Roles } from '@tiltas/access';
+import { Actor, CurrentActor, NationalOnly, Roles } from '@tiltas/access';
 import { CaseWorkService, ContactRevealService, RevealVolume } from '@tiltas/outreach';
 import { OptOutQueryDto, RevealVolumeQueryDto } from './outreach.dto';
 
@@ -23,6 +23,7 @@ export class OutreachOversightController {
 
   @Get('opt-outs')
   @Roles('ADMIN')
+  @NationalOnly('Reading the national opt-outs')
   @ApiOperation({ summary: 'National opt-outs (subject pseudonyms only)' })
   optOuts(@CurrentActor() actor: Actor, @Query() query: OptOutQueryDto) {
     const state = query.state ?? 'active';
@@ -32,6 +33,7 @@ export class OutreachOversightController {
   @Post('opt-outs/:id/withdraw')
   @HttpCode(200)
   @Roles('ADMIN')
+  @NationalOnly('Recording the withdrawal of an opt-out')
   @ApiOperation({ summary: 'Record that the person withdrew their opt-out: later runs may list them again' })
   withdraw(@CurrentActor() actor: Actor, @Param('id', ParseIntPipe) id: number): Promise<{ id: number; withdrawn: true }> {
     return this.work.withdrawOptOut(actor, id);
