@@ -106,6 +106,37 @@ describe('who may create which API token, and what a service account may not do'
     });
   });
 
+  describe('the My API tokens page', () => {
+    it('lets a worker create a token with the form, shown once, then revoke it', async () => {
+      const empty = await http().get('/account/tokens').set('Cookie', worker.cookie).set('Accept', 'text/html').expect(200);
+      expect(empty.text).toContain('<form method="post" action="/account/tokens">');
+      const made = await http().post('/account/tokens').type('form').set('Cookie', worker.cookie).set('Origin', origin).send({ _csrf: worker.csrfToken, name: 'page token', expiresDays: '7' }).expect(200);
+      const token = /id="new-token" class="mono" readonly value="(tlt_[0-9a-f-]{36}_[0-9a-f]{64})"/.exec(made.text)?.[1];
+      expect(token).toBeDefined();
+      await http().get('/api/probe/worker').set('Authorization', `Bearer ${token}`).expect(200);
+      const id = token!.slice(4, 40);
+      const again = await http().get('/account/tokens').set('Cookie', worker.cookie).set('Accept', 'text/html').expect(200);
+      expect(again.text).not.toContain(token!);
+      expect(again.text).toContain(`action="/account/tokens/${id}/revoke"`);
+      const revoked = await http().post(`/account/tokens/${id}/revoke`).type('form').set('Cookie', worker.cookie).set('Origin', origin).send({ _csrf: worker.csrfToken }).expect(303);
+      expect(revoked.headers.location).toBe('/account/tokens?done=revoked');
+      await http().get('/api/probe/worker').set('Authorization', `Bearer ${token}`).expect(401);
+    });
+
+    it('refuses the form without the session’s token, creating nothing', async () => {
+      const before = (await tokensOf(ids.worker)).length;
+      await http().post('/account/tokens').type('form').set('Cookie', worker.cookie).set('Origin', origin).send({ name: 'no csrf' }).expect(403);
+      expect(await tokensOf(ids.worker)).toHaveLength(before);
+    });
+
+    it('shows an administrator only their own tokens there', async () => {
+      await createOwnToken(app, admin, { name: 'admin’s own' });
+      const page = await http().get('/account/tokens').set('Cookie', admin.cookie).set('Accept', 'text/html').expect(200);
+      expect(page.text).toContain('admin’s own');
+      expect(page.text).not.toContain('my laptop script');
+    });
+  });
+
   describe('service accounts', () => {
     let serviceId: string;
     let serviceToken: string;

@@ -148,11 +148,15 @@ export class ApiTokensService {
     });
   }
 
-  /** An administrator's (or the operator's) tokens of their scope; anyone else's own tokens. */
-  async list(requester: TokenRequester = CLI_OPERATOR): Promise<TokenSummary[]> {
+  /**
+   * An administrator's (or the operator's) tokens of their scope; anyone else's own tokens. `own` asks for
+   * the requester's own tokens whatever their role (the account page).
+   */
+  async list(requester: TokenRequester = CLI_OPERATOR, options: { own?: boolean } = {}): Promise<TokenSummary[]> {
     const by = requesterScope(requester);
-    const tokens = await this.users.listTokens(managesTokens(requester) ? null : by.actor);
-    const visible = managesTokens(requester) && by.scope === 'municipal'
+    const scoped = managesTokens(requester) && !(options.own && requester.kind === 'signed-in');
+    const tokens = await this.users.listTokens(scoped ? null : by.actor);
+    const visible = scoped && by.scope === 'municipal'
       ? (await this.users.list(by.municipality)).map((u) => u.id)
       : null;
     return tokens
