@@ -3,6 +3,9 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import { ApiTokensService, UsersService, signedInRequester, toActor } from '@tiltas/access';
+import { JobName, JobProducer } from '@tiltas/queue';
+import { uploadJobId } from '@tiltas/registers';
+import { randomUUID } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -111,5 +114,20 @@ describe('uploading an extract through the api', () => {
     expect(half.body.message).toContain('missing csv');
     await upload(dir, 'population', workerToken).expect(403);
     await request(api.getHttpServer()).get('/api/extracts').set('Authorization', `Bearer ${workerToken}`).expect(403);
+  });
+
+  it('fails, without ingesting, an upload a municipal administrator queued before extracts were kept national', async () => {
+    const vilnius = await api.get(UsersService).addUser({ username: 'admin-lt57', role: 'ADMIN', municipality: 'LT-57', password: 'a-long-test-password' });
+    const dir = await writeDelivery(await freshDir('legacy'), 'population', csvOf(POPULATION_HEADER, populationRows(0, 3)));
+    const id = randomUUID();
+    await db.query(
+      `INSERT INTO extract_upload (id, register, status, csv_path, manifest_path, csv_bytes, uploaded_by) VALUES ($1, 'population', 'QUEUED', $2, $3, 10, $4)`,
+      [id, join(dir, 'population.csv'), join(dir, 'population.manifest.json'), vilnius.user.id],
+    );
+    const extractsBefore = await db.query('SELECT id FROM extract');
+    await api.get(JobProducer).enqueue(JobName.INGEST_UPLOAD, { uploadId: id }, { jobId: uploadJobId(id) });
+    const done = await poll(id);
+    expect(done.body).toMatchObject({ status: 'FAILED', outcome: { error: expect.stringContaining('national matter') } });
+    expect(await db.query('SELECT id FROM extract')).toEqual(extractsBefore);
   });
 });

@@ -23,6 +23,11 @@ export class UploadIngestService {
       this.logger.warn({ uploadId }, 'upload unknown or already finished; nothing to do');
       return null;
     }
+    if (!upload.uploaderNational) {
+      await this.uploads.fail(uploadId, 'refused: receiving register extracts is a national matter, and this upload was sent by a municipal user');
+      this.logger.warn({ uploadId }, 'upload by a municipal user refused; nothing ingested');
+      return null;
+    }
     const outcome = await this.ingest.ingest({
       name: upload.register,
       csvPath: upload.csvPath,

@@ -105,14 +105,19 @@ export class UploadsService {
     ])) as UploadView[];
   }
 
-  /** The stored upload for the worker, or null when it is unknown or already finished. */
-  async claim(id: string): Promise<StoredUpload | null> {
+  /**
+   * The stored upload for the worker, or null when it is unknown or already finished. `uploaderNational`
+   * says whether its uploader is (still) a national user: an upload queued by a municipal administrator
+   * before extracts were kept national must not be ingested on their word.
+   */
+  async claim(id: string): Promise<(StoredUpload & { readonly uploaderNational: boolean }) | null> {
     const rows = (await this.db.dataSource.query(
-      `UPDATE extract_upload SET status = 'RUNNING' WHERE id = $1 AND status IN ('QUEUED', 'RUNNING')
-       RETURNING id, register, csv_path AS "csvPath", manifest_path AS "manifestPath", csv_bytes::float8 AS "csvBytes", uploaded_by AS "uploadedBy"`,
+      `UPDATE extract_upload u SET status = 'RUNNING' WHERE id = $1 AND status IN ('QUEUED', 'RUNNING')
+       RETURNING id, register, csv_path AS "csvPath", manifest_path AS "manifestPath", csv_bytes::float8 AS "csvBytes", uploaded_by AS "uploadedBy",
+         EXISTS (SELECT 1 FROM users WHERE users.id::text = u.uploaded_by AND users.municipality IS NULL) AS "uploaderNational"`,
       [id],
-    )) as [StoredUpload[], number] | StoredUpload[];
-    const list = (Array.isArray(rows[0]) ? rows[0] : rows) as StoredUpload[];
+    )) as [Array<StoredUpload & { uploaderNational: boolean }>, number] | Array<StoredUpload & { uploaderNational: boolean }>;
+    const list = (Array.isArray(rows[0]) ? rows[0] : rows) as Array<StoredUpload & { uploaderNational: boolean }>;
     return list[0] ?? null;
   }
 
