@@ -93,10 +93,12 @@ describe('small counts on the pages', () => {
        RETURNING id::int AS id`,
     );
     uploadId = randomUUID();
+    // Sent by the municipal administrator (before extracts were kept national): the uploads a municipal
+    // administrator may read are those of their municipality's users.
     await db.query(
       `INSERT INTO extract_upload (id, register, status, csv_path, manifest_path, csv_bytes, outcome, extract_id, uploaded_by, finished_at)
-       VALUES ($1, 'population', 'DONE', '/nowhere.csv', '/nowhere.json', 300, $2, $3, 'test', now())`,
-      [uploadId, JSON.stringify({ status: 'ACCEPTED', register: 'population', asOf: '2026-10-01', rows: 3, quarantined: 2, warnings: [] }), population.id],
+       VALUES ($1, 'population', 'DONE', '/nowhere.csv', '/nowhere.json', 300, $2, $3, $4, now())`,
+      [uploadId, JSON.stringify({ status: 'ACCEPTED', register: 'population', asOf: '2026-10-01', rows: 3, quarantined: 2, warnings: [] }), population.id, ids.admin57],
     );
   });
 
