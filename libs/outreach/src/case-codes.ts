@@ -55,3 +55,11 @@ export function ageBand(age: number): string {
   const band = AGE_BANDS.find((b) => age >= b.from && (b.to === null || age <= b.to)) ?? AGE_BANDS[0];
   return band.to === null ? `${band.from}+` : `${band.from}–${band.to}`;
 }
+
+/** Why a service turned a referral down; a REJECTED referral always names one. */
+export const REJECT_REASONS = ['NOT_IN_TARGET_GROUP', 'NO_CAPACITY', 'DID_NOT_ATTEND', 'PERSON_DECLINED', 'REFERRED_ELSEWHERE', 'OTHER'] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+/** Through what a referral's status moved: the case holder's work, or the partner's signed link or API token. */
+export const REFERRAL_VIAS = ['CASE_WORK', 'PARTNER_LINK', 'PARTNER_TOKEN'] as const;
+export type ReferralVia = (typeof REFERRAL_VIAS)[number];

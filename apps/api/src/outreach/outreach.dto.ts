@@ -4,15 +4,17 @@ import {
   CHANNELS,
   OUTCOMES,
   REFERRAL_STATUSES,
+  REJECT_REASONS,
   SERVICE_KINDS,
   type AttemptResult,
   type Channel,
   type Outcome,
   type ReferralStatus,
+  type RejectReason,
   type ServiceKind,
 } from '@tiltas/outreach';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches, MaxLength, Min } from 'class-validator';
+import { IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches, MaxLength, Min } from 'class-validator';
 
 const MUNICIPALITY = /^LT-(0[1-9]|[1-5][0-9]|60)$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -125,6 +127,11 @@ export class ReferralStatusDto {
   @IsIn(REFERRAL_STATUSES)
   status!: ReferralStatus;
 
+  @ApiPropertyOptional({ enum: REJECT_REASONS, description: 'Required with REJECTED, refused with any other status.' })
+  @IsOptional()
+  @IsIn(REJECT_REASONS)
+  rejectReason?: RejectReason;
+
   @ApiPropertyOptional({ maxLength: 500 })
   @IsOptional()
   @IsString()
@@ -159,6 +166,12 @@ export class NewServiceDto {
   @IsString()
   @MaxLength(500)
   contact?: string;
+
+  @ApiPropertyOptional({ type: [String], description: 'Criterion ids of the cohorts the service takes; empty or absent: any.', example: ['neet-youth'] })
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  cohorts?: string[];
 }
 
 export class ServiceChangesDto {
@@ -185,7 +198,13 @@ export class ServiceChangesDto {
   @MaxLength(500)
   contact?: string;
 
-  @ApiPropertyOptional({ description: 'false takes the service out of the referral choices (referrals to it stay).' })
+  @ApiPropertyOptional({ type: [String], description: 'Criterion ids of the cohorts the service takes; empty or absent: any.', example: ['neet-youth'] })
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  cohorts?: string[];
+
+  @ApiPropertyOptional({ description: 'false retires the service: out of the referral choices (referrals to it stay).' })
   @IsOptional()
   @IsBoolean()
   active?: boolean;
@@ -249,4 +268,17 @@ export class OptOutQueryDto {
   @IsOptional()
   @IsIn(['active', 'withdrawn', 'all'])
   state?: 'active' | 'withdrawn' | 'all';
+}
+
+export class ServiceTokenDto {
+  @ApiProperty({ description: 'Whose system the token is for.', example: 'Jaunimo centras case system', maxLength: 200 })
+  @IsString()
+  @Length(1, 200)
+  name!: string;
+
+  @ApiPropertyOptional({ description: 'Days until it expires, 1–730.', example: 90 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  expiresDays?: number;
 }
