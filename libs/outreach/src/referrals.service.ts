@@ -395,9 +395,11 @@ export class ReferralsService {
   }
 
   private async keptService(m: EntityManager, actor: OutreachActor, id: number, version?: number): Promise<ServiceView> {
-    const current = await this.repo.service(m, id, true);
-    if (!current) throw DomainError.notFound(`service ${id}`);
-    if (!this.mayKeep(actor, current)) throw DomainError.forbidden(current.municipality === null ? 'National services are kept by the national administrator' : `service ${id} belongs to ${current.municipality}`);
+    // Read before locking: a municipal scope may read a national row but not lock it (FOR UPDATE takes the update policy).
+    const seen = await this.repo.service(m, id);
+    if (!seen) throw DomainError.notFound(`service ${id}`);
+    if (!this.mayKeep(actor, seen)) throw DomainError.forbidden(seen.municipality === null ? 'National services are kept by the national administrator' : `service ${id} belongs to ${seen.municipality}`);
+    const current = (await this.repo.service(m, id, true))!;
     if (version !== undefined && version !== current.version) throw DomainError.conflict(`service ${id} changed since you read it (version ${version}, now ${current.version})`);
     return current;
   }

@@ -13,11 +13,12 @@ import { CasePagesController } from './case-pages.controller';
 import { CoordinationPagesController } from './coordination-pages.controller';
 import { CriteriaPagesController } from './criteria-pages.controller';
 import { HomePageController } from './home-page.controller';
+import { PartnerPagesController } from './partner-pages.controller';
 import { RunsPagesController } from './runs-pages.controller';
 
 /** The server-rendered pages: thin controllers over the same lib services the JSON API calls. */
 @Module({
   imports: [AccessModule, AuditModule, LawfulBasesModule, IdentificationModule, QueueModule, OutreachModule, LettersModule, RegistersModule.forRoot()],
-  controllers: [HomePageController, AuditPagesController, LawfulBasesPageController, CriteriaPagesController, RunsPagesController, CasePagesController, CoordinationPagesController, AdminPagesController],
+  controllers: [HomePageController, AuditPagesController, LawfulBasesPageController, CriteriaPagesController, RunsPagesController, CasePagesController, CoordinationPagesController, AdminPagesController, PartnerPagesController],
 })
 export class PagesModule {}
