@@ -30,16 +30,18 @@ export class AddReferralTracking1764000017000 implements MigrationInterface {
       UPDATE outreach_service SET retired_at = updated_at, retired_by = created_by WHERE NOT active;
       ALTER TABLE outreach_service ADD CHECK ((retired_at IS NULL) = active);
       DROP INDEX outreach_service_name;
-      CREATE UNIQUE INDEX outreach_service_name ON outreach_service (coalesce(municipality, 'national'), lower(name));
+      -- NULLS NOT DISTINCT: two national services cannot share a name either.
+      CREATE UNIQUE INDEX outreach_service_name ON outreach_service (municipality, lower(name)) NULLS NOT DISTINCT;
       DROP POLICY outreach_service_municipality_scope ON outreach_service;
       CREATE POLICY outreach_service_read ON outreach_service FOR SELECT USING (municipality IS NULL OR tiltas_in_scope(municipality));
       -- tiltas_in_scope(NULL) holds only for a national scope: a municipal coordinator cannot write a national service.
       CREATE POLICY outreach_service_insert ON outreach_service FOR INSERT WITH CHECK (tiltas_in_scope(municipality));
       CREATE POLICY outreach_service_update ON outreach_service FOR UPDATE USING (tiltas_in_scope(municipality)) WITH CHECK (tiltas_in_scope(municipality));
 
-      ALTER TABLE referral
-        ADD COLUMN reject_reason text CHECK (reject_reason IN ${REJECT_REASONS}),
-        ADD CHECK ((status = 'REJECTED') = (reject_reason IS NOT NULL));
+      ALTER TABLE referral ADD COLUMN reject_reason text CHECK (reject_reason IN ${REJECT_REASONS});
+      -- Rejections recorded before reasons were asked for.
+      UPDATE referral SET reject_reason = 'OTHER' WHERE status = 'REJECTED';
+      ALTER TABLE referral ADD CHECK ((status = 'REJECTED') = (reject_reason IS NOT NULL));
 
       CREATE TABLE referral_step (
         id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -56,9 +58,15 @@ export class AddReferralTracking1764000017000 implements MigrationInterface {
         CHECK ((to_status = 'REJECTED') = (reject_reason IS NOT NULL))
       );
       CREATE INDEX referral_step_referral ON referral_step (referral_id, id);
-      -- Existing referrals get the step that made them, so every referral's history starts at SENT.
-      INSERT INTO referral_step (referral_id, municipality, from_status, to_status, via, actor, at)
-        SELECT id, municipality, NULL, 'SENT', 'CASE_WORK', created_by, created_at FROM referral;
+      -- Existing referrals get their history from what case work recorded: the step that made them, then
+      -- each status move from the case's REFERRAL_STATUS events.
+      INSERT INTO referral_step (referral_id, municipality, from_status, to_status, reject_reason, via, actor, at)
+        SELECT id, municipality, NULL, 'SENT', NULL, 'CASE_WORK', created_by, created_at FROM referral
+        UNION ALL
+        SELECT r.id, r.municipality, e.details->>'from', e.details->>'to', CASE WHEN e.details->>'to' = 'REJECTED' THEN 'OTHER' END, 'CASE_WORK', e.actor, e.at
+        FROM case_event e JOIN referral r ON r.id = (e.details->>'referralId')::bigint AND r.case_id = e.case_id
+        WHERE e.kind = 'REFERRAL_STATUS'
+        ORDER BY 8, 1;
 
       CREATE TABLE service_token (
         id uuid PRIMARY KEY,
@@ -76,7 +84,8 @@ export class AddReferralTracking1764000017000 implements MigrationInterface {
       CREATE INDEX service_token_service ON service_token (service_id);
 
       ALTER TABLE cases
-        ADD COLUMN not_eligible_register text CHECK (not_eligible_register IN ${REGISTERS}),
+        -- The register the worker's finding contradicts, or NONE: the registers were right and the criterion missed something.
+        ADD COLUMN not_eligible_register text CHECK (not_eligible_register IN ${REGISTERS} OR not_eligible_register = 'NONE'),
         ADD CHECK (not_eligible_register IS NULL OR outcome = 'NOT_ELIGIBLE');
       CREATE INDEX cases_not_eligible ON cases (municipality, not_eligible_register) WHERE outcome = 'NOT_ELIGIBLE';
 

@@ -20,9 +20,11 @@ export {
   REFERRAL_VIAS,
   REJECT_REASONS,
   SERVICE_KINDS,
+  WRONG_REGISTERS,
+  WRONG_REGISTER_NONE,
   ageBand,
 } from './case-codes';
-export type { AttemptResult, CaseStatus, Channel, Outcome, ReferralStatus, ReferralVia, RejectReason, ServiceKind } from './case-codes';
+export type { AttemptResult, CaseStatus, Channel, Outcome, ReferralStatus, ReferralVia, RejectReason, ServiceKind, WrongRegister } from './case-codes';
 export { closeProblem, referralStepProblem, stepProblem } from './case-rules';
 export type { CaseStep, CloseFacts } from './case-rules';
 export { outreachScope, systemOutreachActor } from './outreach-actor';

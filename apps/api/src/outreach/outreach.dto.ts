@@ -6,12 +6,14 @@ import {
   REFERRAL_STATUSES,
   REJECT_REASONS,
   SERVICE_KINDS,
+  WRONG_REGISTERS,
   type AttemptResult,
   type Channel,
   type Outcome,
   type ReferralStatus,
   type RejectReason,
   type ServiceKind,
+  type WrongRegister,
 } from '@tiltas/outreach';
 import { Type } from 'class-transformer';
 import { IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches, MaxLength, Min } from 'class-validator';
@@ -95,6 +97,11 @@ export class CloseDto extends VersionDto {
   @IsOptional()
   @Matches(MUNICIPALITY, { message: 'toMunicipality must be LT-01…LT-60' })
   toMunicipality?: string;
+
+  @ApiPropertyOptional({ enum: WRONG_REGISTERS, description: 'NOT_ELIGIBLE: the register the finding contradicts, or NONE when the registers were right and the criterion missed something.' })
+  @IsOptional()
+  @IsIn(WRONG_REGISTERS)
+  wrongRegister?: WrongRegister;
 }
 
 export class HandOverDto extends RequiredVersionDto {

@@ -7,6 +7,7 @@ import { LettersModule } from '@tiltas/letters';
 import { OutreachModule } from '@tiltas/outreach';
 import { QueueModule } from '@tiltas/queue';
 import { RegistersModule } from '@tiltas/registers';
+import { StatsModule } from '@tiltas/stats';
 import { AdminPagesController } from './admin-pages.controller';
 import { AuditPagesController, LawfulBasesPageController } from './audit-pages.controller';
 import { CasePagesController } from './case-pages.controller';
@@ -18,7 +19,7 @@ import { RunsPagesController } from './runs-pages.controller';
 
 /** The server-rendered pages: thin controllers over the same lib services the JSON API calls. */
 @Module({
-  imports: [AccessModule, AuditModule, LawfulBasesModule, IdentificationModule, QueueModule, OutreachModule, LettersModule, RegistersModule.forRoot()],
+  imports: [AccessModule, AuditModule, LawfulBasesModule, IdentificationModule, QueueModule, OutreachModule, LettersModule, RegistersModule.forRoot(), StatsModule],
   controllers: [HomePageController, AuditPagesController, LawfulBasesPageController, CriteriaPagesController, RunsPagesController, CasePagesController, CoordinationPagesController, AdminPagesController, PartnerPagesController],
 })
 export class PagesModule {}
