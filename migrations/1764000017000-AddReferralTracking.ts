@@ -86,7 +86,8 @@ export class AddReferralTracking1764000017000 implements MigrationInterface {
       ALTER TABLE cases
         -- The register the worker's finding contradicts, or NONE: the registers were right and the criterion missed something.
         ADD COLUMN not_eligible_register text CHECK (not_eligible_register IN ${REGISTERS} OR not_eligible_register = 'NONE'),
-        ADD CHECK (not_eligible_register IS NULL OR outcome = 'NOT_ELIGIBLE');
+        -- IS NOT DISTINCT FROM: an open case (outcome NULL) must not pass the check either.
+        ADD CHECK (not_eligible_register IS NULL OR outcome IS NOT DISTINCT FROM 'NOT_ELIGIBLE');
       CREATE INDEX cases_not_eligible ON cases (municipality, not_eligible_register) WHERE outcome = 'NOT_ELIGIBLE';
 
       SELECT tiltas_enable_municipality_scope('referral_step');
