@@ -1,7 +1,6 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { ApiTokensService } from '@tiltas/access';
 import { FixedClock } from '@tiltas/common';
-import { ReferralsService } from '@tiltas/outreach';
 import request from 'supertest';
 import { insertCase, insertPerson } from '../outreach/outreach-factory';
 import { Agent, addUser, signIn, startApi } from '../outreach/outreach-test-app';
@@ -282,7 +281,11 @@ describe('referrals to the end', () => {
         }
         const [row] = await db.query<{ id: string }>(`SELECT id FROM service_token WHERE service_id = $1`, [releaseOnly.id]);
         await kaunas.post(`/api/outreach/services/${releaseOnly.id}/tokens`, { name: 'not theirs' }).expect(404);
-        await app.get(ReferralsService).revokeServiceToken({ userId: ids.coordinator, role: 'COORDINATOR', municipality: 'LT-57', scope: 'municipal' }, releaseOnly.id, row.id);
+        const edit = await coordinator.get(`/services/${releaseOnly.id}/edit`).set('Accept', 'text/html').expect(200);
+        expect(edit.text).toContain('Reintegracija case system');
+        expect(edit.text).not.toContain(token);
+        await coordinator.post(`/services/${releaseOnly.id}/tokens/${row.id}/revoke`).type('form').send({}).expect(303);
+        await coordinator.delete(`/api/outreach/services/${releaseOnly.id}/tokens/${row.id}`).expect(404);
         const [revoked] = await db.query<{ action: string }>(`SELECT action FROM audit_log WHERE object_type = 'outreach_service' AND object_id = $1 ORDER BY seq DESC LIMIT 1`, [String(releaseOnly.id)]);
         expect(revoked.action).toBe('service.token_revoked');
         await http().get('/api/partner/referrals').set('Authorization', `Bearer ${token}`).expect(401);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { ReferralStatus, ReferralVia, RejectReason, ServiceKind } from './case-codes';
+import { rowsOf } from './cases.repository';
 
 export interface ServiceView {
   readonly id: number;
@@ -232,7 +233,8 @@ export class ReferralsRepository {
   }
 
   async revokeToken(m: EntityManager, id: string, serviceId: number): Promise<boolean> {
-    const rows = await m.query(`UPDATE service_token SET revoked_at = now() WHERE id = $1 AND service_id = $2 AND revoked_at IS NULL RETURNING id`, [id, serviceId]);
+    // An UPDATE through m.query answers [rows, count]: read the records themselves.
+    const rows = await rowsOf(m, `UPDATE service_token SET revoked_at = now() WHERE id = $1 AND service_id = $2 AND revoked_at IS NULL RETURNING id`, [id, serviceId]);
     return rows.length > 0;
   }
 }

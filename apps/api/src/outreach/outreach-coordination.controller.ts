@@ -1,7 +1,7 @@
-import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Actor, CurrentActor, Roles } from '@tiltas/access';
-import { AutoAssignment, CaseWorkService, CaseQueueService, CaseloadBoard, CreatedServiceToken, PartnerLink, ReferralView, ReferralsService, ServiceView } from '@tiltas/outreach';
+import { AutoAssignment, CaseWorkService, CaseQueueService, CaseloadBoard, CreatedServiceToken, PartnerLink, ReferralView, ReferralsService, ServiceTokenView, ServiceView } from '@tiltas/outreach';
 import { NewServiceDto, ReferralStatusDto, ServiceChangesDto, ServiceTokenDto } from './outreach.dto';
 
 /** What coordinators balance and keep: caseloads, automatic assignment, the service directory; and referral follow-up. */
@@ -58,6 +58,21 @@ export class OutreachCoordinationController {
   @ApiOperation({ summary: 'An API token for the service\'s partner organisation, good for that service\'s referrals only (shown once)' })
   createToken(@CurrentActor() actor: Actor, @Param('id', ParseIntPipe) id: number, @Body() body: ServiceTokenDto): Promise<CreatedServiceToken> {
     return this.referrals.createServiceToken(actor, id, body);
+  }
+
+  @Get('services/:id/tokens')
+  @Roles('COORDINATOR', 'ADMIN')
+  @ApiOperation({ summary: 'The partner tokens of a service (never their secrets)' })
+  tokens(@CurrentActor() actor: Actor, @Param('id', ParseIntPipe) id: number): Promise<ServiceTokenView[]> {
+    return this.referrals.serviceTokens(actor, id);
+  }
+
+  @Delete('services/:id/tokens/:tokenId')
+  @HttpCode(204)
+  @Roles('COORDINATOR', 'ADMIN')
+  @ApiOperation({ summary: 'Revoke a partner token of the service' })
+  revokeToken(@CurrentActor() actor: Actor, @Param('id', ParseIntPipe) id: number, @Param('tokenId') tokenId: string): Promise<void> {
+    return this.referrals.revokeServiceToken(actor, id, tokenId);
   }
 
   @Post('referrals/:id/link')

@@ -109,6 +109,7 @@ export class CoordinationPagesController {
     const mayAdd = actor.role === 'COORDINATOR' || (actor.role === 'ADMIN' && actor.scope === 'national');
     const rows = services.map((s) => ({ ...s, mayKeep: this.referrals.mayKeep(actor, s), editing: s.id === editing }));
     const edited = rows.find((s) => s.editing) ?? null;
+    const tokens = edited ? await this.referrals.serviceTokens(actor, edited.id) : [];
     renderPage(
       res,
       actor,
@@ -119,7 +120,7 @@ export class CoordinationPagesController {
         kinds: SERVICE_KINDS,
         cohortChoices: cohorts.map((id) => ({ id, checked: ((extra.form?.cohorts as string[] | undefined) ?? []).includes(id) })),
         edited: edited
-          ? { ...edited, kinds: SERVICE_KINDS.map((k) => ({ value: k, selected: k === edited.kind })), cohortChoices: cohorts.map((id) => ({ id, checked: edited.cohorts.includes(id) })) }
+          ? { ...edited, tokens: tokens.map((k) => ({ ...k, live: k.revokedAt === null })), kinds: SERVICE_KINDS.map((k) => ({ value: k, selected: k === edited.kind })), cohortChoices: cohorts.map((id) => ({ id, checked: edited.cohorts.includes(id) })) }
           : null,
         mayAdd,
         national: actor.role === 'ADMIN',
@@ -184,6 +185,13 @@ export class CoordinationPagesController {
       if (!refusal(err)) throw err;
       await this.renderServices(res, actor, { error: err.message }, err.code === ErrorCode.CONFLICT ? 409 : 400);
     }
+  }
+
+  @Post('services/:id/tokens/:tokenId/revoke')
+  @Roles('COORDINATOR', 'ADMIN')
+  async revokeToken(@CurrentActor() actor: Actor, @Param('id', ParseIntPipe) id: number, @Param('tokenId') tokenId: string, @Res() res: Response): Promise<void> {
+    await this.referrals.revokeServiceToken(actor, id, tokenId);
+    res.redirect(303, `/services/${id}/edit`);
   }
 
   private async serviceStep(res: Response, actor: Actor, id: number, done: string, work: () => Promise<unknown>): Promise<void> {
