@@ -208,7 +208,8 @@ describe('referrals to the end', () => {
         clock.advance(15 * 86_400_000);
         try {
           const expired = await http().get(link).expect(404);
-          expect(expired.text).toContain('negalioja');
+          const withoutToken = (html: string) => html.replace(/name="_csrf" value="[^"]+"/g, '');
+          expect(withoutToken(expired.text)).toBe(withoutToken(forged.text));
           expect(expired.text).not.toContain('Jaunimo centras');
         } finally {
           clock.advance(-15 * 86_400_000);

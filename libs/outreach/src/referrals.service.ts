@@ -207,7 +207,7 @@ export class ReferralsService {
   /** The referral behind a partner's link; a forged, expired or unknown link is one and the same NOT_FOUND. */
   async partnerView(link: string): Promise<PartnerReferral> {
     const claims = this.links.verify(link, this.clock.now());
-    if (typeof claims === 'string') throw new DomainError(ErrorCode.NOT_FOUND, LINK_REFUSED, { reason: claims });
+    if (typeof claims === 'string') throw new DomainError(ErrorCode.NOT_FOUND, LINK_REFUSED);
     return this.db.transaction(this.partnerScope('link'), async (m) => {
       const referral = await this.repo.referral(m, claims.referralId);
       if (!referral) throw new DomainError(ErrorCode.NOT_FOUND, LINK_REFUSED);
@@ -218,7 +218,7 @@ export class ReferralsService {
   /** The partner answers through its link. */
   async moveByLink(link: string, move: ReferralMove): Promise<PartnerReferral> {
     const claims = this.links.verify(link, this.clock.now());
-    if (typeof claims === 'string') throw new DomainError(ErrorCode.NOT_FOUND, LINK_REFUSED, { reason: claims });
+    if (typeof claims === 'string') throw new DomainError(ErrorCode.NOT_FOUND, LINK_REFUSED);
     const checked = this.checkMove(move);
     return this.db.transaction(this.partnerScope('link'), async (m) => {
       const referral = await this.repo.referral(m, claims.referralId, true);
