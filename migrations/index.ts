@@ -13,6 +13,7 @@ import { CreateOutreach1764000006000 } from './1764000006000-CreateOutreach';
 import { CreateMessages1764000007000 } from './1764000007000-CreateMessages';
 import { BoundAuditGapCheck1764000008500 } from './1764000008500-BoundAuditGapCheck';
 import { AddServiceAccounts1764000012000 } from './1764000012000-AddServiceAccounts';
+import { AddReferralTracking1764000017000 } from './1764000017000-AddReferralTracking';
 
 /** Every migration, in order. Listed by hand: a migration exists when it is reviewed and named here. */
 export const MIGRATIONS: Array<new () => MigrationInterface> = [
@@ -30,4 +31,5 @@ export const MIGRATIONS: Array<new () => MigrationInterface> = [
   CreateMessages1764000007000,
   BoundAuditGapCheck1764000008500,
   AddServiceAccounts1764000012000,
+  AddReferralTracking1764000017000,
 ];

@@ -150,7 +150,7 @@ describe('the pages in a browser', () => {
       await page.fill('#s-name', 'Vilniaus jaunimo centras');
       await page.selectOption('#s-kind', 'NGO');
       await page.fill('#s-contact', 'info@example.lt');
-      await Promise.all([page.waitForURL(/\/services$/), page.click('main form button[type=submit]')]);
+      await Promise.all([page.waitForURL(/\/services\?done=added$/), page.click('form[action="/services"] button[type=submit]')]);
       await expectAccessible(page);
       expect(await page.locator('#services tbody th').allTextContents()).toContain('Vilniaus jaunimo centras');
       await visit('/templates?kind=LETTER&language=lt');
@@ -220,7 +220,7 @@ describe('the pages in a browser', () => {
       await page.selectOption('#serviceId', { label: 'Vilniaus jaunimo centras (NVO)' });
       await Promise.all([page.waitForURL(/done=referral/), page.click('form[action$="/referrals"] button')]);
       await expectAccessible(page);
-      expect(await page.locator('#referrals tbody th').allTextContents()).toContain('Vilniaus jaunimo centras');
+      expect(await page.locator('#referrals h3').allTextContents()).toContain('Vilniaus jaunimo centras (NVO)');
 
       await page.selectOption('#outcome', 'SUPPORT_ACCEPTED');
       await Promise.all([page.waitForURL(/done=closed/), page.click('form[action$="/close"] button')]);

@@ -28,6 +28,7 @@ export interface Agent {
   post(path: string, body?: object): request.Test;
   put(path: string, body?: object): request.Test;
   patch(path: string, body?: object): request.Test;
+  delete(path: string): request.Test;
 }
 
 export async function signIn(app: NestExpressApplication, username: string): Promise<Agent> {
@@ -40,5 +41,6 @@ export async function signIn(app: NestExpressApplication, username: string): Pro
     post: (path, body = {}) => http().post(path).set('Cookie', cookie).set('X-CSRF-Token', csrf).send(body),
     put: (path, body = {}) => http().put(path).set('Cookie', cookie).set('X-CSRF-Token', csrf).send(body),
     patch: (path, body = {}) => http().patch(path).set('Cookie', cookie).set('X-CSRF-Token', csrf).send(body),
+    delete: (path) => http().delete(path).set('Cookie', cookie).set('X-CSRF-Token', csrf),
   };
 }

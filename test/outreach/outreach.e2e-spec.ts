@@ -122,8 +122,9 @@ describe('outreach through the API', () => {
       expect(referral.status).toBe('SENT');
       await worker.post(`/api/outreach/cases/${dueLater}/close`, { outcome: 'SUPPORT_ACCEPTED' }).expect(200);
 
-      // The service answers later, after the case closed.
-      await coordinator.patch(`/api/outreach/referrals/${referral.id}`, { status: 'ACCEPTED' }).expect(200);
+      // The service answers later, after the case closed; the one who holds the case records it, not the coordinator.
+      await coordinator.patch(`/api/outreach/referrals/${referral.id}`, { status: 'ACCEPTED' }).expect(403);
+      await worker.patch(`/api/outreach/referrals/${referral.id}`, { status: 'ACCEPTED' }).expect(200);
       const backwards = await worker.patch(`/api/outreach/referrals/${referral.id}`, { status: 'SENT' }).expect(409);
       expect(backwards.body.message).toBe(`referral ${referral.id} is ACCEPTED: it can become STARTED or REJECTED, not SENT`);
       await worker.patch(`/api/outreach/referrals/${referral.id}`, { status: 'STARTED' }).expect(200);

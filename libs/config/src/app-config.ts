@@ -56,6 +56,8 @@ export interface AppConfig {
   readonly outreach: {
     readonly unreachableAfterAttempts: number;
     readonly revealsPerHour: number;
+    /** Days a partner organisation's signed referral link stays valid. */
+    readonly referralLinkDays: number;
   };
   readonly retention: {
     readonly cron: string;
@@ -128,6 +130,7 @@ const schema = z.object({
   DECLINE_COOLOFF_DAYS: int(0, 3650).default(180),
   UNREACHABLE_AFTER_ATTEMPTS: int(1, 50).default(3),
   REVEALS_PER_HOUR: int(1, 10_000).default(60),
+  REFERRAL_LINK_DAYS: int(1, 365).default(30),
   RETENTION_CRON: cron.default('30 2 * * *'),
   RETENTION_SUPERSEDED_EXTRACT_DAYS: int(0, 3650).default(30),
   RETENTION_CLOSED_CASE_DAYS: int(1, 36500).default(730),
@@ -264,7 +267,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     ingest: { maxQuarantineRatio: raw.QUARANTINE_MAX_RATIO, storageDir: raw.STORAGE_DIR, copyBatchRows: raw.COPY_BATCH_ROWS },
     identification: { cron: raw.IDENTIFY_CRON, declineCooloffDays: raw.DECLINE_COOLOFF_DAYS },
-    outreach: { unreachableAfterAttempts: raw.UNREACHABLE_AFTER_ATTEMPTS, revealsPerHour: raw.REVEALS_PER_HOUR },
+    outreach: { unreachableAfterAttempts: raw.UNREACHABLE_AFTER_ATTEMPTS, revealsPerHour: raw.REVEALS_PER_HOUR, referralLinkDays: raw.REFERRAL_LINK_DAYS },
     retention: {
       cron: raw.RETENTION_CRON,
       supersededExtractDays: raw.RETENTION_SUPERSEDED_EXTRACT_DAYS,

@@ -1,3 +1,5 @@
+import { REGISTER_CODES, RegisterCode } from '@tiltas/contract';
+
 /** The codes of case work, as DESIGN.md "Case life" names them. The migration's CHECKs hold the same sets. */
 
 export const CASE_STATUSES = ['NEW', 'ASSIGNED', 'IN_PROGRESS', 'CLOSED'] as const;
@@ -55,3 +57,20 @@ export function ageBand(age: number): string {
   const band = AGE_BANDS.find((b) => age >= b.from && (b.to === null || age <= b.to)) ?? AGE_BANDS[0];
   return band.to === null ? `${band.from}+` : `${band.from}–${band.to}`;
 }
+
+/** Why a service turned a referral down; a REJECTED referral always names one. */
+export const REJECT_REASONS = ['NOT_IN_TARGET_GROUP', 'NO_CAPACITY', 'DID_NOT_ATTEND', 'PERSON_DECLINED', 'REFERRED_ELSEWHERE', 'OTHER'] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+/** Through what a referral's status moved: the case holder's work, or the partner's signed link or API token. */
+export const REFERRAL_VIAS = ['CASE_WORK', 'PARTNER_LINK', 'PARTNER_TOKEN'] as const;
+export type ReferralVia = (typeof REFERRAL_VIAS)[number];
+
+/**
+ * What a NOT_ELIGIBLE closing says was wrong: the register whose data the worker's finding contradicts
+ * (listed as not in education, yet enrolled), or NONE when the registers were right and the criterion
+ * missed something. The register holders' data-quality export counts the first kind per register.
+ */
+export const WRONG_REGISTER_NONE = 'NONE';
+export const WRONG_REGISTERS = [...REGISTER_CODES, WRONG_REGISTER_NONE] as const;
+export type WrongRegister = RegisterCode | typeof WRONG_REGISTER_NONE;

@@ -6,7 +6,7 @@ import { DatabaseService, advisoryXactLock, applyScope } from '@tiltas/database'
 import { MUNICIPALITY_CODES } from '@tiltas/registers';
 import type { EntityManager } from 'typeorm';
 import { caseEntry, caseForRead, caseForStep, caseNotFound } from './case-access';
-import { ATTEMPT_RESULTS, AttemptResult, CHANNELS, Channel, OUTCOMES, Outcome } from './case-codes';
+import { ATTEMPT_RESULTS, AttemptResult, CHANNELS, Channel, OUTCOMES, Outcome, WRONG_REGISTERS, WrongRegister } from './case-codes';
 import { closeProblem } from './case-rules';
 import { CaseRow, CasesRepository } from './cases.repository';
 import { OutreachActor, assertPerson, handOverScope, isSystem, outreachScope } from './outreach-actor';
@@ -29,6 +29,8 @@ export interface CloseInput {
   readonly reason?: string | null;
   /** MOVED_AWAY: where the person lives now. */
   readonly toMunicipality?: string | null;
+  /** NOT_ELIGIBLE: the register the finding contradicts, or NONE (the criterion missed something). */
+  readonly wrongRegister?: WrongRegister | null;
   readonly version?: number;
 }
 
@@ -262,6 +264,9 @@ export class CaseWorkService {
     if (to !== null && !MUNICIPALITY_CODES.includes(to)) throw DomainError.validation('toMunicipality must be a code LT-01…LT-60');
     // Missing input is the caller's to fix (400); the rules about the case's own state are conflicts (409).
     if (input.outcome === 'NOT_ELIGIBLE' && !reason) throw DomainError.validation('NOT_ELIGIBLE needs the reason (it is feedback on the criterion)');
+    const wrongRegister = input.wrongRegister ?? null;
+    if (wrongRegister !== null && !(WRONG_REGISTERS as readonly string[]).includes(wrongRegister)) throw DomainError.validation(`wrongRegister must be one of ${WRONG_REGISTERS.join(', ')}`);
+    if (wrongRegister !== null && input.outcome !== 'NOT_ELIGIBLE') throw DomainError.validation('wrongRegister goes only with NOT_ELIGIBLE');
     if (input.outcome === 'MOVED_AWAY' && !to) throw DomainError.validation('MOVED_AWAY needs the municipality the person moved to (toMunicipality)');
     return this.db.transaction(outreachScope(actor), async (m) => {
       const c = await caseForStep(this.cases, m, actor, caseId, 'close', input.version);
@@ -278,10 +283,12 @@ export class CaseWorkService {
       });
       if (problem) throw DomainError.conflict(problem, { caseId, outcome: input.outcome });
       if (input.outcome === 'MOVED_AWAY') return this.handOverIn(m, actor, c, to!, reason);
-      const closed = await this.cases.close(m, caseId, input.outcome, reason, null, this.clock.now());
-      await this.cases.event(m, c, actor.userId, 'CLOSED', { outcome: input.outcome });
+      let closed = await this.cases.close(m, caseId, input.outcome, reason, null, this.clock.now());
+      if (wrongRegister !== null) closed = await this.cases.setNotEligibleRegister(m, caseId, wrongRegister);
+      const named = wrongRegister !== null ? { wrongRegister } : {};
+      await this.cases.event(m, c, actor.userId, 'CLOSED', { outcome: input.outcome, ...named });
       // The reason is feedback on the criterion; it goes with the case, not into the log (free text may name people).
-      await this.audit.record(m, caseEntry(actor, c, 'case.closed', { outcome: input.outcome, cohorts: c.cohorts, withReason: reason !== null }));
+      await this.audit.record(m, caseEntry(actor, c, 'case.closed', { outcome: input.outcome, cohorts: c.cohorts, withReason: reason !== null, ...named }));
       const optOut = input.outcome === 'OPTED_OUT' ? await this.optOutIn(m, actor, c) : null;
       return { ...caseChange(closed), handedOver: null, optOut };
     });

@@ -227,6 +227,12 @@ export class CasesRepository {
     return rows[0];
   }
 
+  /** The register a NOT_ELIGIBLE closing names (see WRONG_REGISTERS); the column's CHECK holds it to that outcome. */
+  async setNotEligibleRegister(m: EntityManager, id: number, register: string): Promise<CaseRow> {
+    const rows = await rowsOf<CaseRow>(m, `UPDATE cases c SET not_eligible_register = $2 WHERE c.id = $1 RETURNING ${CASE_COLUMNS}`, [id, register]);
+    return rows[0];
+  }
+
   /** Attempts whose result was not REACHED, made in this municipality (carried ones do not count). */
   async unanswered(m: EntityManager, id: number): Promise<number> {
     const rows: Array<{ n: number }> = await m.query(

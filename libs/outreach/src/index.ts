@@ -4,7 +4,8 @@ export type { AttemptInput, AttemptRecorded, AutoAssignment, CaseChange, CloseIn
 export { CaseQueueService } from './case-queue.service';
 export type { CaseDetail, CaseSummary, CaseloadBoard, DailyQueue, QueueItem } from './case-queue.service';
 export { ReferralsService } from './referrals.service';
-export type { ReferralView, ServiceFields, ServiceView } from './referrals.repository';
+export type { CreatedServiceToken, PartnerLink, PartnerReferral, ReferralMove, ReferralWithSteps } from './referrals.service';
+export type { ReferralStepView, ReferralView, ServiceFields, ServiceTokenView, ServiceView } from './referrals.repository';
 export { ContactRevealService } from './contact-reveal.service';
 export type { RevealedContact, RevealVolume } from './contact-reveal.service';
 export type { RevealVolumeRow } from './reveals.repository';
@@ -16,10 +17,14 @@ export {
   OUTCOMES,
   REFERRAL_NEXT,
   REFERRAL_STATUSES,
+  REFERRAL_VIAS,
+  REJECT_REASONS,
   SERVICE_KINDS,
+  WRONG_REGISTERS,
+  WRONG_REGISTER_NONE,
   ageBand,
 } from './case-codes';
-export type { AttemptResult, CaseStatus, Channel, Outcome, ReferralStatus, ServiceKind } from './case-codes';
+export type { AttemptResult, CaseStatus, Channel, Outcome, ReferralStatus, ReferralVia, RejectReason, ServiceKind, WrongRegister } from './case-codes';
 export { closeProblem, referralStepProblem, stepProblem } from './case-rules';
 export type { CaseStep, CloseFacts } from './case-rules';
 export { outreachScope, systemOutreachActor } from './outreach-actor';

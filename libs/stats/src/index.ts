@@ -9,3 +9,6 @@ export { FOLLOW_UP_REGISTERS } from './stats.repository';
 export type { FollowUpRegister } from './stats.repository';
 export { HIDDEN, SMALL, rate, suppressTable } from './suppression';
 export type { CountTable, RateValue, ShownTable, StatValue } from './suppression';
+export { DATA_QUALITY_CSV_HEADER, FINDINGS_CSV_HEADER, FindingsService } from './findings.service';
+export type { CriterionFindings, DataQualityReport, VersionFindings } from './findings.service';
+export { UNSPECIFIED, lapsedRegister } from './findings';

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '@tiltas/audit';
 import { LawfulBasesModule } from '@tiltas/lawful-bases';
+import { FindingsRepository } from './findings.repository';
+import { FindingsService } from './findings.service';
 import { StatsRepository } from './stats.repository';
 import { StatsService } from './stats.service';
 
@@ -10,7 +12,7 @@ import { StatsService } from './stats.service';
  */
 @Module({
   imports: [AuditModule, LawfulBasesModule],
-  providers: [StatsRepository, StatsService],
-  exports: [StatsService],
+  providers: [StatsRepository, StatsService, FindingsRepository, FindingsService],
+  exports: [StatsService, FindingsService],
 })
 export class StatsModule {}

@@ -4,15 +4,19 @@ import {
   CHANNELS,
   OUTCOMES,
   REFERRAL_STATUSES,
+  REJECT_REASONS,
   SERVICE_KINDS,
+  WRONG_REGISTERS,
   type AttemptResult,
   type Channel,
   type Outcome,
   type ReferralStatus,
+  type RejectReason,
   type ServiceKind,
+  type WrongRegister,
 } from '@tiltas/outreach';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches, MaxLength, Min } from 'class-validator';
+import { IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches, MaxLength, Min } from 'class-validator';
 
 const MUNICIPALITY = /^LT-(0[1-9]|[1-5][0-9]|60)$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -93,6 +97,11 @@ export class CloseDto extends VersionDto {
   @IsOptional()
   @Matches(MUNICIPALITY, { message: 'toMunicipality must be LT-01…LT-60' })
   toMunicipality?: string;
+
+  @ApiPropertyOptional({ enum: WRONG_REGISTERS, description: 'NOT_ELIGIBLE: the register the finding contradicts, or NONE when the registers were right and the criterion missed something.' })
+  @IsOptional()
+  @IsIn(WRONG_REGISTERS)
+  wrongRegister?: WrongRegister;
 }
 
 export class HandOverDto extends RequiredVersionDto {
@@ -124,6 +133,11 @@ export class ReferralStatusDto {
   @ApiProperty({ enum: REFERRAL_STATUSES, description: 'SENT → ACCEPTED → STARTED → COMPLETED, or REJECTED on the way.' })
   @IsIn(REFERRAL_STATUSES)
   status!: ReferralStatus;
+
+  @ApiPropertyOptional({ enum: REJECT_REASONS, description: 'Required with REJECTED, refused with any other status.' })
+  @IsOptional()
+  @IsIn(REJECT_REASONS)
+  rejectReason?: RejectReason;
 
   @ApiPropertyOptional({ maxLength: 500 })
   @IsOptional()
@@ -159,6 +173,12 @@ export class NewServiceDto {
   @IsString()
   @MaxLength(500)
   contact?: string;
+
+  @ApiPropertyOptional({ type: [String], description: 'Criterion ids of the cohorts the service takes; empty or absent: any.', example: ['neet-youth'] })
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  cohorts?: string[];
 }
 
 export class ServiceChangesDto {
@@ -185,7 +205,13 @@ export class ServiceChangesDto {
   @MaxLength(500)
   contact?: string;
 
-  @ApiPropertyOptional({ description: 'false takes the service out of the referral choices (referrals to it stay).' })
+  @ApiPropertyOptional({ type: [String], description: 'Criterion ids of the cohorts the service takes; empty or absent: any.', example: ['neet-youth'] })
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  cohorts?: string[];
+
+  @ApiPropertyOptional({ description: 'false retires the service: out of the referral choices (referrals to it stay).' })
   @IsOptional()
   @IsBoolean()
   active?: boolean;
@@ -249,4 +275,17 @@ export class OptOutQueryDto {
   @IsOptional()
   @IsIn(['active', 'withdrawn', 'all'])
   state?: 'active' | 'withdrawn' | 'all';
+}
+
+export class ServiceTokenDto {
+  @ApiProperty({ description: 'Whose system the token is for.', example: 'Jaunimo centras case system', maxLength: 200 })
+  @IsString()
+  @Length(1, 200)
+  name!: string;
+
+  @ApiPropertyOptional({ description: 'Days until it expires, 1–730.', example: 90 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  expiresDays?: number;
 }

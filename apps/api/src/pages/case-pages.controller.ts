@@ -1,7 +1,8 @@
-import { Body, Controller, Get, Param, ParseIntPipe, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Inject, Param, ParseIntPipe, Post, Query, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Actor, CurrentActor, Roles } from '@tiltas/access';
 import { DomainError, ErrorCode } from '@tiltas/common';
+import { APP_CONFIG, AppConfig } from '@tiltas/config';
 import { InvitationLetterService, LETTER_PAGE_STYLE_HASH } from '@tiltas/letters';
 import {
   ATTEMPT_RESULTS,
@@ -10,7 +11,13 @@ import {
   CaseWorkService,
   ContactRevealService,
   OUTCOMES,
+  PartnerLink,
+  REJECT_REASONS,
+  ReferralStatus,
   ReferralsService,
+  RejectReason,
+  WRONG_REGISTERS,
+  WrongRegister,
   RevealedContact,
   AttemptResult,
   Channel,
@@ -20,7 +27,7 @@ import { MUNICIPALITY_CODES } from '@tiltas/registers';
 import type { Response } from 'express';
 import { field, renderPage } from './page-render';
 
-const DONE = new Set(['attempt', 'referral', 'closed', 'assigned', 'handedOver']);
+const DONE = new Set(['attempt', 'referral', 'referralMoved', 'closed', 'assigned', 'handedOver']);
 
 function version(body: Record<string, unknown>): number | undefined {
   const v = field(body, 'version');
@@ -47,6 +54,7 @@ export class CasePagesController {
     private readonly reveals: ContactRevealService,
     private readonly referrals: ReferralsService,
     private readonly letters: InvitationLetterService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Get('queue')
@@ -64,12 +72,16 @@ export class CasePagesController {
     res: Response,
     actor: Actor,
     id: number,
-    extra: { done?: string | null; error?: string | null; contact?: RevealedContact | null; form?: Record<string, unknown> },
+    extra: { done?: string | null; error?: string | null; contact?: RevealedContact | null; form?: Record<string, unknown>; link?: PartnerLink | null },
     status = 200,
   ): Promise<void> {
     const detail = await this.queue.detail(actor, id);
-    const services = await this.referrals.listServices(actor);
+    const [allServices, referrals] = await Promise.all([this.referrals.listServices(actor), this.referrals.listReferrals(actor, id)]);
+    // Only services that take one of the case's cohorts (or any cohort) are offered.
+    const services = allServices.filter((s) => s.cohorts.length === 0 || s.cohorts.some((k) => detail.cohorts.includes(k)));
     const open = detail.status !== 'CLOSED';
+    const holdsCase = detail.assignedTo === actor.userId;
+    const link = extra.link ?? null;
     renderPage(
       res,
       actor,
@@ -82,9 +94,19 @@ export class CasePagesController {
         lapsedFacts: detail.lapsed?.reason ? Object.entries(detail.lapsed.reason).map(([key, value]) => ({ key, value: typeof value === 'object' ? JSON.stringify(value) : String(value) })) : [],
         history: detail.history.map((e) => ({ ...e, detailsText: Object.keys(e.details).length ? JSON.stringify(e.details) : '' })),
         services,
+        referrals: referrals.map((r) => ({
+          ...r,
+          canMove: holdsCase && r.next.length > 0,
+          canReject: r.next.includes('REJECTED'),
+          forward: r.next.filter((n) => n !== 'REJECTED'),
+          link: link && link.referralId === r.id ? { url: new URL(link.path, this.config.http.publicUrl).toString(), expiresAt: link.expiresAt } : null,
+        })),
+        acceptedReferrals: detail.outcome === 'SUPPORT_ACCEPTED' ? referrals : [],
+        rejectReasons: REJECT_REASONS,
         channels: CHANNELS,
         results: ATTEMPT_RESULTS,
         outcomes: OUTCOMES,
+        wrongRegisters: WRONG_REGISTERS,
         municipalities: MUNICIPALITY_CODES.filter((m) => m !== detail.municipality),
         open,
         holds: open && detail.assignedTo === actor.userId,
@@ -126,7 +148,34 @@ export class CasePagesController {
 
   @Post('cases/:id/referrals')
   async refer(@CurrentActor() actor: Actor, @Param('id', ParseIntPipe) id: number, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
-    await this.step(res, actor, id, body, 'referral', () => this.referrals.refer(actor, id, Number(field(body, 'serviceId')), field(body, 'note') ?? null));
+    const serviceId = field(body, 'serviceId');
+    await this.step(res, actor, id, body, 'referral', () => this.referrals.refer(actor, id, serviceId === undefined ? undefined : Number(serviceId), field(body, 'note') ?? null));
+  }
+
+  /** The service's answer as the case holder heard it: one step forward, or REJECTED with its reason. */
+  @Post('cases/:id/referrals/:referralId/status')
+  async moveReferral(
+    @CurrentActor() actor: Actor,
+    @Param('id', ParseIntPipe) id: number,
+    @Param('referralId', ParseIntPipe) referralId: number,
+    @Body() body: Record<string, unknown>,
+    @Res() res: Response,
+  ): Promise<void> {
+    await this.step(res, actor, id, body, 'referralMoved', () =>
+      this.referrals.updateStatus(actor, referralId, {
+        status: field(body, 'status') as ReferralStatus,
+        rejectReason: (field(body, 'rejectReason') as RejectReason | undefined) ?? null,
+        note: field(body, 'note') ?? null,
+        version: version(body),
+      }),
+    );
+  }
+
+  /** A POST, not a link on the page: issuing the partner's link is a step of its own, logged. */
+  @Post('cases/:id/referrals/:referralId/link')
+  async partnerLink(@CurrentActor() actor: Actor, @Param('id', ParseIntPipe) id: number, @Param('referralId', ParseIntPipe) referralId: number, @Res() res: Response): Promise<void> {
+    const link = await this.referrals.issueLink(actor, referralId);
+    await this.renderCase(res, actor, id, { link });
   }
 
   @Post('cases/:id/close')
@@ -136,6 +185,7 @@ export class CasePagesController {
         outcome: field(body, 'outcome') as Outcome,
         reason: field(body, 'reason') ?? null,
         toMunicipality: field(body, 'toMunicipality') ?? null,
+        wrongRegister: (field(body, 'wrongRegister') as WrongRegister | undefined) ?? null,
         version: version(body),
       }),
     );

@@ -1,14 +1,29 @@
-import { Body, Controller, Get, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, ParseIntPipe, Post, Query, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Actor, CurrentActor, Roles } from '@tiltas/access';
 import { DomainError, ErrorCode, isSmallCount, seesSmallCounts } from '@tiltas/common';
 import { LETTER_LANGUAGES, LetterTemplatesService, MESSAGE_KINDS } from '@tiltas/letters';
-import { CaseQueueService, CaseWorkService, ReferralsService, SERVICE_KINDS, ServiceKind } from '@tiltas/outreach';
+import { CaseQueueService, CaseWorkService, CreatedServiceToken, ReferralsService, SERVICE_KINDS, ServiceFields, ServiceKind } from '@tiltas/outreach';
 import type { Response } from 'express';
 import { field, renderPage } from './page-render';
 
 function refusal(err: unknown): err is DomainError {
   return err instanceof DomainError && (err.code === ErrorCode.VALIDATION_FAILED || err.code === ErrorCode.CONFLICT);
+}
+
+const SERVICE_DONE = new Set(['added', 'updated', 'retired']);
+
+/** A service form's fields; the cohort checkboxes arrive as one value or several. */
+function serviceFields(body: Record<string, unknown>): ServiceFields {
+  const raw = body.cohorts;
+  const cohorts = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).filter((k): k is string => typeof k === 'string' && k.trim() !== '').map((k) => k.trim());
+  return {
+    kind: field(body, 'kind') as ServiceKind,
+    name: field(body, 'name') ?? '',
+    description: field(body, 'description') ?? null,
+    contact: field(body, 'contact') ?? null,
+    cohorts,
+  };
 }
 
 /**
@@ -82,30 +97,110 @@ export class CoordinationPagesController {
   }
 
   @Get('services')
-  @Roles('WORKER', 'COORDINATOR')
-  async services(@CurrentActor() actor: Actor, @Res() res: Response): Promise<void> {
-    await this.renderServices(res, actor, null);
+  @Roles('WORKER', 'COORDINATOR', 'ADMIN')
+  async services(@CurrentActor() actor: Actor, @Query() query: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    const done = field(query, 'done');
+    await this.renderServices(res, actor, { done: done && SERVICE_DONE.has(done) ? `services.done.${done}` : null });
   }
 
-  private async renderServices(res: Response, actor: Actor, error: string | null, status = 200): Promise<void> {
-    const services = await this.referrals.listServices(actor, false);
-    renderPage(res, actor, 'services', 'services.title', { services, kinds: SERVICE_KINDS, mayEdit: actor.role === 'COORDINATOR', error }, { status });
+  private async renderServices(res: Response, actor: Actor, extra: { error?: string | null; done?: string | null; form?: Record<string, unknown>; token?: CreatedServiceToken | null; editing?: number | null }, status = 200): Promise<void> {
+    const [services, cohorts] = await Promise.all([this.referrals.listServices(actor, false), this.referrals.cohortChoices(actor)]);
+    const editing = extra.editing ?? null;
+    const mayAdd = actor.role === 'COORDINATOR' || (actor.role === 'ADMIN' && actor.scope === 'national');
+    const rows = services.map((s) => ({ ...s, mayKeep: this.referrals.mayKeep(actor, s), editing: s.id === editing }));
+    const edited = rows.find((s) => s.editing) ?? null;
+    const tokens = edited ? await this.referrals.serviceTokens(actor, edited.id) : [];
+    renderPage(
+      res,
+      actor,
+      'services',
+      'services.title',
+      {
+        services: rows,
+        kinds: SERVICE_KINDS,
+        cohortChoices: cohorts.map((id) => ({ id, checked: ((extra.form?.cohorts as string[] | undefined) ?? []).includes(id) })),
+        edited: edited
+          ? { ...edited, tokens: tokens.map((k) => ({ ...k, live: k.revokedAt === null })), kinds: SERVICE_KINDS.map((k) => ({ value: k, selected: k === edited.kind })), cohortChoices: cohorts.map((id) => ({ id, checked: edited.cohorts.includes(id) })) }
+          : null,
+        mayAdd,
+        national: actor.role === 'ADMIN',
+        token: extra.token ?? null,
+        error: extra.error ?? null,
+        done: extra.done ?? null,
+        form: extra.form ?? {},
+      },
+      { status },
+    );
   }
 
   @Post('services')
-  @Roles('COORDINATOR')
+  @Roles('COORDINATOR', 'ADMIN')
   async addService(@CurrentActor() actor: Actor, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    const fields = serviceFields(body);
     try {
-      await this.referrals.addService(actor, {
-        kind: field(body, 'kind') as ServiceKind,
-        name: field(body, 'name') ?? '',
-        description: field(body, 'description') ?? null,
-        contact: field(body, 'contact') ?? null,
-      });
-      res.redirect(303, '/services');
+      await this.referrals.addService(actor, fields);
+      res.redirect(303, '/services?done=added');
     } catch (err) {
       if (!refusal(err)) throw err;
-      await this.renderServices(res, actor, err.message, 400);
+      await this.renderServices(res, actor, { error: err.message, form: { ...body, cohorts: fields.cohorts } }, err.code === ErrorCode.CONFLICT ? 409 : 400);
+    }
+  }
+
+  @Get('services/:id/edit')
+  @Roles('COORDINATOR', 'ADMIN')
+  async editService(@CurrentActor() actor: Actor, @Param('id', ParseIntPipe) id: number, @Res() res: Response): Promise<void> {
+    const services = await this.referrals.listServices(actor, false);
+    const service = services.find((s) => s.id === id);
+    if (!service) throw DomainError.notFound(`service ${id}`);
+    if (!this.referrals.mayKeep(actor, service)) throw DomainError.forbidden(service.municipality === null ? 'National services are kept by the national administrator' : `service ${id} belongs to ${service.municipality}`);
+    await this.renderServices(res, actor, { editing: id });
+  }
+
+  @Post('services/:id')
+  @Roles('COORDINATOR', 'ADMIN')
+  async updateService(@CurrentActor() actor: Actor, @Param('id', ParseIntPipe) id: number, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    const v = field(body, 'version');
+    const fields = serviceFields(body);
+    await this.serviceStep(res, actor, id, 'updated', () =>
+      this.referrals.updateService(actor, id, { ...fields, description: fields.description ?? null, contact: fields.contact ?? null, cohorts: fields.cohorts ?? [] }, v === undefined ? undefined : Number(v)),
+    );
+  }
+
+  @Post('services/:id/retire')
+  @Roles('COORDINATOR', 'ADMIN')
+  async retireService(@CurrentActor() actor: Actor, @Param('id', ParseIntPipe) id: number, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    const v = field(body, 'version');
+    await this.serviceStep(res, actor, id, 'retired', () => this.referrals.retireService(actor, id, v === undefined ? undefined : Number(v)));
+  }
+
+  /** The token is shown on the answer to this POST only: it is never in a URL, a redirect or a later page. */
+  @Post('services/:id/tokens')
+  @Roles('COORDINATOR', 'ADMIN')
+  async serviceToken(@CurrentActor() actor: Actor, @Param('id', ParseIntPipe) id: number, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    try {
+      const days = field(body, 'expiresDays');
+      const token = await this.referrals.createServiceToken(actor, id, { name: field(body, 'name') ?? null, expiresDays: days === undefined ? undefined : Number(days) });
+      await this.renderServices(res, actor, { token });
+    } catch (err) {
+      if (!refusal(err)) throw err;
+      await this.renderServices(res, actor, { error: err.message }, err.code === ErrorCode.CONFLICT ? 409 : 400);
+    }
+  }
+
+  @Post('services/:id/tokens/:tokenId/revoke')
+  @Roles('COORDINATOR', 'ADMIN')
+  async revokeToken(@CurrentActor() actor: Actor, @Param('id', ParseIntPipe) id: number, @Param('tokenId') tokenId: string, @Res() res: Response): Promise<void> {
+    await this.referrals.revokeServiceToken(actor, id, tokenId);
+    res.redirect(303, `/services/${id}/edit`);
+  }
+
+  private async serviceStep(res: Response, actor: Actor, id: number, done: string, work: () => Promise<unknown>): Promise<void> {
+    try {
+      await work();
+      res.redirect(303, `/services?done=${done}`);
+    } catch (err) {
+      if (!refusal(err)) throw err;
+      await this.renderServices(res, actor, { error: err.message, editing: id }, err.code === ErrorCode.CONFLICT ? 409 : 400);
     }
   }
 

@@ -4,6 +4,7 @@ import { Actor, CurrentActor, Roles } from '@tiltas/access';
 import { Clock, DomainError, ErrorCode, isIsoDate } from '@tiltas/common';
 import { CriteriaService, PreviewService, shownPreview } from '@tiltas/identification';
 import { LawfulBasisService } from '@tiltas/lawful-bases';
+import { FindingsService } from '@tiltas/stats';
 import type { Response } from 'express';
 import { CriterionForm, FieldErrors, formOf, readCriterionForm } from './criterion-form';
 import { field, renderPage } from './page-render';
@@ -23,6 +24,7 @@ export class CriteriaPagesController {
     private readonly previews: PreviewService,
     private readonly bases: LawfulBasisService,
     private readonly clock: Clock,
+    private readonly findings: FindingsService,
   ) {}
 
   @Get()
@@ -36,7 +38,7 @@ export class CriteriaPagesController {
       if (r.status === 'DRAFT') c.draft = r.version;
       byId.set(r.criterionId, c);
     }
-    renderPage(res, actor, 'criteria-list', 'criteria.title', { criteria: [...byId.values()] });
+    renderPage(res, actor, 'criteria-list', 'criteria.title', { criteria: [...byId.values()], dataQualityHref: '/api/findings/data-quality/csv' });
   }
 
   @Get(':id')
@@ -47,6 +49,7 @@ export class CriteriaPagesController {
   private async renderDetail(res: Response, actor: Actor, id: string, extra: Record<string, unknown>, status = 200): Promise<void> {
     const detail = await this.criteria.show(id, actor);
     const bases = await this.bases.list();
+    const findings = await this.findings.criterionFindings(actor, id);
     renderPage(
       res,
       actor,
@@ -59,6 +62,8 @@ export class CriteriaPagesController {
         mayCopy: actor.role === 'COORDINATOR' && detail.municipality === null,
         suggestedCopyId: `${id}-${(actor.municipality ?? '').toLowerCase()}`,
         today: this.clock.now().toISOString().slice(0, 10),
+        findings,
+        findingsCsvHref: `/api/findings/criteria/${encodeURIComponent(id)}/csv`,
         ...extra,
       },
       { status },

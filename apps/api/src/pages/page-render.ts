@@ -32,6 +32,7 @@ const NAV: Record<Role, readonly NavItem[]> = {
     { href: '/runs', key: 'nav.runs' },
     { href: '/lawful-bases', key: 'nav.lawfulBases' },
     { href: '/admin/municipalities', key: 'nav.municipalities' },
+    { href: '/services', key: 'nav.services' },
     { href: '/admin/users', key: 'nav.users' },
     { href: '/statistics', key: 'nav.statistics' },
   ],

@@ -7,6 +7,7 @@ import { LettersModule } from '@tiltas/letters';
 import { OutreachModule } from '@tiltas/outreach';
 import { QueueModule } from '@tiltas/queue';
 import { RegistersModule } from '@tiltas/registers';
+import { StatsModule } from '@tiltas/stats';
 import { AccountPagesController } from './account-pages.controller';
 import { AdminPagesController } from './admin-pages.controller';
 import { AuditPagesController, LawfulBasesPageController } from './audit-pages.controller';
@@ -14,11 +15,12 @@ import { CasePagesController } from './case-pages.controller';
 import { CoordinationPagesController } from './coordination-pages.controller';
 import { CriteriaPagesController } from './criteria-pages.controller';
 import { HomePageController } from './home-page.controller';
+import { PartnerPagesController } from './partner-pages.controller';
 import { RunsPagesController } from './runs-pages.controller';
 
 /** The server-rendered pages: thin controllers over the same lib services the JSON API calls. */
 @Module({
-  imports: [AccessModule, AuditModule, LawfulBasesModule, IdentificationModule, QueueModule, OutreachModule, LettersModule, RegistersModule.forRoot()],
-  controllers: [HomePageController, AuditPagesController, LawfulBasesPageController, CriteriaPagesController, RunsPagesController, CasePagesController, CoordinationPagesController, AdminPagesController, AccountPagesController],
+  imports: [AccessModule, AuditModule, LawfulBasesModule, IdentificationModule, QueueModule, OutreachModule, LettersModule, RegistersModule.forRoot(), StatsModule],
+  controllers: [HomePageController, AuditPagesController, LawfulBasesPageController, CriteriaPagesController, RunsPagesController, CasePagesController, CoordinationPagesController, AdminPagesController, PartnerPagesController, AccountPagesController],
 })
 export class PagesModule {}
