@@ -2,8 +2,8 @@ import { OutageReporter } from './outage-reporter';
 
 describe('reporting an outage', () => {
   it('logs the first failure and the recovery, not every retry in between', () => {
-    const lines: Array<[string, unknown, string]> = [];
-    const logger = { warn: (o: unknown, m: string) => lines.push(['warn', o, m]), log: (o: unknown, m: string) => lines.push(['log', o, m]) };
+    const lines: Array<[string, unknown]> = [];
+    const logger = { warn: (o: unknown) => lines.push(['warn', o]), log: (o: unknown) => lines.push(['log', o]) };
     let now = 1_000;
     const reporter = new OutageReporter(logger, 'Redis (app) at 127.0.0.1:6379', () => now);
     for (let i = 0; i < 50; i++) reporter.failed(new Error('connect ECONNREFUSED 127.0.0.1:6379'));
@@ -12,8 +12,8 @@ describe('reporting an outage', () => {
     reporter.recovered();
     reporter.recovered();
     expect(lines).toEqual([
-      ['warn', expect.objectContaining({ reason: 'connect ECONNREFUSED 127.0.0.1:6379' }), expect.stringContaining('Redis (app) at 127.0.0.1:6379 unreachable')],
-      ['log', expect.objectContaining({ downSeconds: 4.2, suppressedErrors: 49 }), 'Redis (app) at 127.0.0.1:6379 reachable again after 4.2 s'],
+      ['warn', expect.objectContaining({ reason: 'connect ECONNREFUSED 127.0.0.1:6379', msg: expect.stringContaining('Redis (app) at 127.0.0.1:6379 unreachable') })],
+      ['log', expect.objectContaining({ downSeconds: 4.2, suppressedErrors: 49, msg: 'Redis (app) at 127.0.0.1:6379 reachable again after 4.2 s' })],
     ]);
     // A second outage is reported again.
     reporter.failed(new Error('Connection is closed.'));

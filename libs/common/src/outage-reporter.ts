@@ -33,17 +33,17 @@ export class OutageReporter {
     this.downSince = this.now();
     this.suppressed = 0;
     const reason = err instanceof Error ? err.message : String(err);
-    this.logger.warn({ dependency: this.what, reason }, `${this.what} unreachable: ${reason}; retrying quietly until it is back`);
+    // One argument: Nest's Logger would take a second one for its context; pino reads `msg` from the object.
+    this.logger.warn({ msg: `${this.what} unreachable: ${reason}; retrying quietly until it is back`, dependency: this.what, reason });
   }
 
   recovered(): void {
     if (this.downSince === null) return;
     const seconds = Math.round((this.now() - this.downSince) / 100) / 10;
-    const line = { dependency: this.what, downSeconds: seconds, suppressedErrors: this.suppressed };
-    const message = `${this.what} reachable again after ${seconds} s`;
-    if (this.logger.log) this.logger.log(line, message);
-    else if (this.logger.info) this.logger.info(line, message);
-    else this.logger.warn(line, message);
+    const line = { msg: `${this.what} reachable again after ${seconds} s`, dependency: this.what, downSeconds: seconds, suppressedErrors: this.suppressed };
+    if (this.logger.log) this.logger.log(line);
+    else if (this.logger.info) this.logger.info(line);
+    else this.logger.warn(line);
     this.downSince = null;
     this.suppressed = 0;
   }

@@ -1,4 +1,5 @@
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { isDependencyFailure } from '@tiltas/common';
 import { APP_CONFIG, AppConfig } from '@tiltas/config';
 import { Job, JobsOptions, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -8,6 +9,7 @@ import { createRedis } from './redis';
 /** The one way anything enqueues work. Typed by the catalogue; one BullMQ Queue per QueueName. */
 @Injectable()
 export class JobProducer implements OnApplicationShutdown {
+  private readonly logger = new Logger('JobProducer');
   private readonly connection: Redis;
   private readonly queues = new Map<QueueName, Queue>();
 
@@ -19,6 +21,11 @@ export class JobProducer implements OnApplicationShutdown {
     let queue = this.queues.get(name);
     if (!queue) {
       queue = new Queue(name, { connection: this.connection, prefix: this.config.redis.prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+      // A Queue re-emits its connection's errors; without a listener BullMQ prints each to stderr. The
+      // connection's own listener (createRedis) already logs the outage once.
+      queue.on('error', (err) => {
+        if (!isDependencyFailure(err)) this.logger.error({ err, queue: name }, 'queue error');
+      });
       this.queues.set(name, queue);
     }
     return queue;
