@@ -76,5 +76,5 @@ export function dependencyUnavailable(dependency: Dependency | null): DomainErro
       : dependency === 'PostgreSQL'
         ? 'The database is unavailable (PostgreSQL cannot be reached)'
         : 'A service Tiltas needs is unavailable';
-  return new DomainError(ErrorCode.DEPENDENCY_UNAVAILABLE, `${what}. Nothing was changed; please try again in a minute.`, dependency ? { dependency } : undefined);
+  return new DomainError(ErrorCode.DEPENDENCY_UNAVAILABLE, `${what}. Please try again in a minute.`, dependency ? { dependency } : undefined);
 }
