@@ -51,7 +51,14 @@ export class JobRunnerService implements OnApplicationBootstrap, OnApplicationSh
         stalledInterval: lockMs,
         maxStalledCount: DEFAULT_JOB_OPTIONS.attempts,
       });
-      worker.on('error', (err) => (isDependencyFailure(err) || outage.down ? outage.failed(err) : this.logger.error({ err, queue }, 'queue worker error')));
+      worker.on('error', (err) => {
+        if (isDependencyFailure(err) || outage.down) outage.failed(err);
+        else if (/^Missing lock for job/.test(err.message)) {
+          // The lock lapsed while Redis was away or the process stalled: BullMQ delivers the job again and
+          // its job_run row makes the repeat a no-op, so this is worth a line, not an alarm.
+          this.logger.warn({ queue, reason: err.message }, 'a job lost its lock; it will be delivered again and not run twice');
+        } else this.logger.error({ err, queue }, 'queue worker error');
+      });
       this.workers.push(worker);
     }
     this.logger.log({ queues: [...queues], worker: this.workerId }, 'job runner started');
