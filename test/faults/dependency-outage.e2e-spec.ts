@@ -108,4 +108,15 @@ describe('the api while PostgreSQL or Redis is unreachable', () => {
     await eventually(async () => (await http().get('/health/ready')).status === 200);
     await http().get('/api/outreach/queue').set('Authorization', `Bearer ${token}`).expect(200);
   });
+
+  it('never answers 500 when PostgreSQL terminates its connections (pg_terminate_backend), and serves again at once', async () => {
+    await Promise.all(Array.from({ length: 4 }, () => http().get('/api/outreach/queue').set('Authorization', `Bearer ${token}`).expect(200)));
+    const ended = await db.query<{ n: string }>(
+      `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+    );
+    expect(Number(ended[0].n)).toBeGreaterThan(0);
+    const statuses = await Promise.all(Array.from({ length: 8 }, () => http().get('/api/outreach/queue').set('Authorization', `Bearer ${token}`).then((r) => r.status)));
+    expect(statuses.filter((s) => s !== 200 && s !== 503)).toEqual([]);
+    await eventually(async () => (await http().get('/api/outreach/queue').set('Authorization', `Bearer ${token}`)).status === 200, 5_000);
+  });
 });
