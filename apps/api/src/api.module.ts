@@ -45,7 +45,9 @@ export class ApiModule {
         ClockModule.forRoot(options.clock),
         DatabaseModule.forRoot(),
         QueueModule,
-        TerminusModule.forRoot({ errorLogStyle: 'json' }),
+        // A load balancer probes readiness every few seconds: a red one is in the response, and the outage is
+        // already logged once by the connection that lost it (OutageReporter), not once per probe.
+        TerminusModule.forRoot({ logger: false }),
         AuthHttpModule,
         LawfulBasesHttpModule,
         AuditHttpModule,

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@tiltas/config';
 import { DatabaseService } from '@tiltas/database';
-import { ALL_JOB_NAMES, JOB_QUEUE, JobName, QUEUE_CONCURRENCY, QueueName, createRedis } from '@tiltas/queue';
+import { isDependencyFailure, OutageReporter } from '@tiltas/common';
+import { ALL_JOB_NAMES, DEFAULT_JOB_OPTIONS, JOB_QUEUE, JobName, QUEUE_CONCURRENCY, QueueName, createRedis, redisWhere, watchOutages } from '@tiltas/queue';
 import { Job, Worker } from 'bullmq';
 import { hostname } from 'node:os';
 import { Counter, Histogram, Registry } from 'prom-client';
@@ -34,14 +35,30 @@ export class JobRunnerService implements OnApplicationBootstrap, OnApplicationSh
 
   onApplicationBootstrap(): void {
     const queues = new Set(ALL_JOB_NAMES.map((n) => JOB_QUEUE[n]));
+    const lockMs = this.config.queue.jobLockSeconds * 1000;
     for (const queue of queues) {
+      const connection = createRedis(this.config, 'worker');
+      // BullMQ re-emits every reconnect failure of its connections here: one line per outage, not per retry.
+      const outage = watchOutages(connection, new OutageReporter(this.logger, `Redis (queue ${queue}) at ${redisWhere(this.config.redis.url)}`));
       const worker = new Worker(queue, (job) => this.process(job), {
-        connection: createRedis(this.config, 'worker'),
+        connection,
         prefix: this.config.redis.prefix,
         concurrency: QUEUE_CONCURRENCY[queue as QueueName],
         autorun: true,
+        // A worker that dies (kill -9, a lost machine) stops renewing its job's lock; another worker takes
+        // the job over within about two lock periods. Each such take-over counts as an attempt.
+        lockDuration: lockMs,
+        stalledInterval: lockMs,
+        maxStalledCount: DEFAULT_JOB_OPTIONS.attempts,
       });
-      worker.on('error', (err) => this.logger.error({ err, queue }, 'queue worker error'));
+      worker.on('error', (err) => {
+        if (isDependencyFailure(err) || outage.down) outage.failed(err);
+        else if (/^Missing lock for job/.test(err.message)) {
+          // The lock lapsed while Redis was away or the process stalled: BullMQ delivers the job again and
+          // its job_run row makes the repeat a no-op, so this is worth a line, not an alarm.
+          this.logger.warn({ queue, reason: err.message }, 'a job lost its lock; it will be delivered again and not run twice');
+        } else this.logger.error({ err, queue }, 'queue worker error');
+      });
       this.workers.push(worker);
     }
     this.logger.log({ queues: [...queues], worker: this.workerId }, 'job runner started');

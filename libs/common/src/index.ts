@@ -5,3 +5,5 @@ export * from './logger';
 export * from './clock.module';
 export * from './graceful-shutdown';
 export * from './small-counts';
+export * from './dependency-failure';
+export * from './outage-reporter';

@@ -1,8 +1,10 @@
-import { ConfigError, loadConfig } from './app-config';
-import { mkdtempSync } from 'node:fs';
+import { ConfigError, DEV_APP_PASSWORD, loadConfig } from './app-config';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+const STRONG_APP_PASSWORD = 'Vq7-kT2p_9sWz4xL';
+const STRONG_KEY = '3f9a1c7e5b2d8046a1c3e5f7092b4d6f8a1c3e5f7092b4d6f8a1c3e5f7092b4d';
 const demoFile = () => join(mkdtempSync(join(tmpdir(), 'tiltas-config-')), 'demo.json');
 
 describe('loadConfig', () => {
@@ -63,15 +65,55 @@ describe('loadConfig', () => {
     const config = loadConfig({
       NODE_ENV: 'production',
       DATABASE_URL: 'postgres://owner@db/tiltas',
-      APP_DATABASE_URL: 'postgres://tiltas_rw:s3cr3t@db/tiltas',
+      APP_DATABASE_URL: `postgres://tiltas_rw:${STRONG_APP_PASSWORD}@db/tiltas`,
       REDIS_URL: 'redis://r:6379',
       SESSION_SECRET: 'x'.repeat(48),
-      CONTACTS_KEY: 'ab'.repeat(32),
+      CONTACTS_KEY: STRONG_KEY,
       PUBLIC_URL: 'https://tiltas.example',
+      DEMO_SECRETS_FILE: demoFile(),
     });
     expect(config.secrets.demo).toEqual([]);
     expect(config.database.appRole).toBe('tiltas_rw');
-    expect(config.database.appPassword).toBe('s3cr3t');
+    expect(config.database.appPassword).toBe(STRONG_APP_PASSWORD);
+  });
+
+  describe('in production, refuses the values published or generated for development', () => {
+    const production = (env: Record<string, string>) => ({
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://owner@db/tiltas',
+      APP_DATABASE_URL: `postgres://tiltas_app:${STRONG_APP_PASSWORD}@db/tiltas`,
+      REDIS_URL: 'redis://r:6379',
+      SESSION_SECRET: 'x'.repeat(48),
+      CONTACTS_KEY: STRONG_KEY,
+      PUBLIC_URL: 'https://tiltas.example',
+      DEMO_SECRETS_FILE: demoFile(),
+      ...env,
+    });
+
+    it('the application role password that ships with Tiltas, naming APP_DATABASE_URL', () => {
+      const env = production({ APP_DATABASE_URL: `postgres://tiltas_app:${DEV_APP_PASSWORD}@db/tiltas` });
+      expect(() => loadConfig(env)).toThrow(/APP_DATABASE_URL: its password is the development default/);
+      // The same URL is fine where it belongs.
+      expect(loadConfig({ ...env, NODE_ENV: 'development' }).database.appPassword).toBe(DEV_APP_PASSWORD);
+    });
+
+    it('an application role password that is empty or short', () => {
+      expect(() => loadConfig(production({ APP_DATABASE_URL: 'postgres://tiltas_app@db/tiltas' }))).toThrow(/APP_DATABASE_URL: the password of the application role is missing or too weak/);
+      expect(() => loadConfig(production({ APP_DATABASE_URL: 'postgres://tiltas_app:s3cr3t@db/tiltas' }))).toThrow(/APP_DATABASE_URL: .* too weak/);
+    });
+
+    it('the contacts key and session secret generated in the development secrets file', () => {
+      const file = demoFile();
+      const dev = loadConfig({ DEMO_SECRETS_FILE: file });
+      const generated = JSON.parse(readFileSync(file, 'utf8')) as { sessionSecret: string; contactsKeyHex: string };
+      expect(dev.secrets.contactsKey.toString('hex')).toBe(generated.contactsKeyHex);
+      expect(() => loadConfig(production({ DEMO_SECRETS_FILE: file, CONTACTS_KEY: generated.contactsKeyHex }))).toThrow(/CONTACTS_KEY: is the development key generated in/);
+      expect(() => loadConfig(production({ DEMO_SECRETS_FILE: file, SESSION_SECRET: generated.sessionSecret }))).toThrow(/SESSION_SECRET: (too weak|is the development secret)/);
+    });
+
+    it('a contacts key of one repeated byte', () => {
+      expect(() => loadConfig(production({ CONTACTS_KEY: '00'.repeat(32) }))).toThrow(/CONTACTS_KEY: is one byte repeated/);
+    });
   });
 
   it('rejects a contacts key that is not 32 bytes', () => {

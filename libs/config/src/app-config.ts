@@ -21,6 +21,10 @@ export interface AppConfig {
     readonly poolSize: number;
   };
   readonly redis: { readonly url: string; readonly prefix: string };
+  readonly queue: {
+    /** How long a job's lock lives without renewal: a worker that died is noticed within about twice this. */
+    readonly jobLockSeconds: number;
+  };
   readonly http: { readonly host: string; readonly port: number; readonly publicUrl: string };
   /** The bearer token Prometheus sends for /metrics; null: /metrics is off (404). */
   readonly metrics: { readonly token: string | null };
@@ -79,7 +83,8 @@ export class ConfigError extends Error {
 
 const DEV_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/tiltas';
 const DEV_REDIS_URL = 'redis://127.0.0.1:6379';
-const DEV_APP_PASSWORD = 'tiltas-demo-app-password';
+/** Published in this repository: fine on a developer's machine, refused in production. */
+export const DEV_APP_PASSWORD = 'tiltas-demo-app-password';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const url = (protocols: string[]) =>
@@ -103,6 +108,7 @@ const schema = z.object({
   DB_POOL_SIZE: int(1, 200).default(10),
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_:-]{1,64}$/, 'letters, digits, _ : - only').default('tiltas'),
+  JOB_LOCK_SECONDS: int(2, 600).default(30),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: int(0, 65535).default(3000),
   PUBLIC_URL: url(['http:', 'https:']).optional(),
@@ -177,6 +183,42 @@ function demoSecrets(file: string): DemoSecrets {
   return secrets;
 }
 
+function safeUrlPassword(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).password);
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The development values generated on this machine (DEMO_SECRETS_FILE) copied into production variables:
+ * the file sits in the working directory, so anyone who can read it could decrypt contacts or forge
+ * sessions. A key of one repeated byte is a placeholder, not a key.
+ */
+function demoValuesInProduction(raw: RawConfig): string[] {
+  const problems: string[] = [];
+  const path = resolve(raw.DEMO_SECRETS_FILE);
+  let generated: Partial<DemoSecrets> | null;
+  try {
+    generated = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Partial<DemoSecrets>) : null;
+  } catch {
+    generated = null; // unreadable: nothing can have been copied from it
+  }
+  if (raw.CONTACTS_KEY) {
+    const key = decodeKey(raw.CONTACTS_KEY);
+    if (key && generated?.contactsKeyHex && key.equals(Buffer.from(generated.contactsKeyHex, 'hex'))) {
+      problems.push(`CONTACTS_KEY: is the development key generated in ${raw.DEMO_SECRETS_FILE}; production needs a key of its own`);
+    } else if (key && key.every((b) => b === key[0])) {
+      problems.push('CONTACTS_KEY: is one byte repeated, a placeholder rather than a key');
+    }
+  }
+  if (raw.SESSION_SECRET && generated?.sessionSecret && raw.SESSION_SECRET === generated.sessionSecret) {
+    problems.push(`SESSION_SECRET: is the development secret generated in ${raw.DEMO_SECRETS_FILE}`);
+  }
+  return problems;
+}
+
 function appUrlFrom(ownerUrl: string, role: string, password: string): string {
   const u = new URL(ownerUrl);
   u.username = role;
@@ -200,6 +242,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     }
     if (raw.SESSION_SECRET && weakSecret(raw.SESSION_SECRET)) problems.push('SESSION_SECRET: too weak (at least 32 characters, not a demo value)');
     if (raw.METRICS_TOKEN && weakSecret(raw.METRICS_TOKEN)) problems.push('METRICS_TOKEN: too weak (at least 32 characters, not a demo value)');
+    if (raw.APP_DATABASE_URL) {
+      const password = safeUrlPassword(raw.APP_DATABASE_URL);
+      if (password === DEV_APP_PASSWORD) {
+        problems.push("APP_DATABASE_URL: its password is the development default published with Tiltas; give the application role a password of its own");
+      } else if (password.length < 16 || /demo|changeme|^password$/i.test(password)) {
+        problems.push('APP_DATABASE_URL: the password of the application role is missing or too weak (at least 16 characters, not a demo value)');
+      }
+    }
+    problems.push(...demoValuesInProduction(raw));
   }
   let contactsKey: Buffer | null = null;
   if (raw.CONTACTS_KEY) {
@@ -245,6 +296,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       poolSize: raw.DB_POOL_SIZE,
     },
     redis: { url: raw.REDIS_URL ?? DEV_REDIS_URL, prefix: raw.REDIS_PREFIX },
+    queue: { jobLockSeconds: raw.JOB_LOCK_SECONDS },
     http: { host: raw.HOST, port: raw.PORT, publicUrl },
     metrics: { token: raw.METRICS_TOKEN ?? null },
     log: { level: raw.LOG_LEVEL, pretty: raw.LOG_PRETTY === 'true' },

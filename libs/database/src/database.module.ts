@@ -1,5 +1,6 @@
 import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { OutageReporter } from '@tiltas/common';
 import { APP_CONFIG, AppConfig } from '@tiltas/config';
 import { Pool } from 'pg';
 import { DatabaseService } from './database.service';
@@ -39,6 +40,14 @@ export class DatabaseModule {
               // An idle connection the server ends (a restart, an administrator) must not take the process down:
               // the pool drops it and the next checkout connects afresh.
               pool.on('error', (err) => new Logger('Database').warn({ err }, 'an idle owner connection was closed by the server'));
+              // pg-pool listens for errors only on idle clients; one checked out (an ingest mid-COPY) whose
+              // backend is terminated would emit an unhandled 'error' and end the process. Its query fails
+              // and the caller decides (the job retries); the event itself needs only one line per outage.
+              const lost = new OutageReporter(new Logger('Database'), 'PostgreSQL (owner connection)');
+              pool.on('connect', (client) => {
+                client.on('error', (err) => lost.failed(err));
+                lost.recovered();
+              });
               return pool;
             },
           },

@@ -1,12 +1,49 @@
+import { Logger } from '@nestjs/common';
+import { OutageReporter } from '@tiltas/common';
 import { AppConfig } from '@tiltas/config';
 import IORedis, { Redis, RedisOptions } from 'ioredis';
 
-/** BullMQ's blocking connections need maxRetriesPerRequest null; commands fail fast when Redis is gone. */
-export function createRedis(config: AppConfig, purpose: 'queue' | 'worker' | 'app', overrides: RedisOptions = {}): Redis {
-  return new IORedis(config.redis.url, {
-    maxRetriesPerRequest: purpose === 'app' ? 2 : null,
+/**
+ * How long a request waits on Redis before it is answered 503: a connect that the network swallows and a
+ * command that gets no reply must both end, or a request hangs for as long as the outage lasts.
+ */
+export const REDIS_CONNECT_TIMEOUT_MS = 2_000;
+export const REDIS_COMMAND_TIMEOUT_MS = 2_000;
+
+export type RedisPurpose = 'queue' | 'worker' | 'app';
+
+/**
+ * Every Redis connection of Tiltas comes from here, with an error listener: without one ioredis prints
+ * each reconnect failure as an unhandled error event. The listener logs one line when the connection is
+ * lost and one when it is back (OutageReporter), however many retries happen in between.
+ *
+ * BullMQ's blocking worker connections need maxRetriesPerRequest null and no command timeout (they block
+ * on purpose); the others (sessions, counters, enqueueing) give up after two reconnect attempts or
+ * REDIS_COMMAND_TIMEOUT_MS, so the caller can answer 503 instead of waiting.
+ */
+export function createRedis(config: AppConfig, purpose: RedisPurpose, overrides: RedisOptions = {}): Redis {
+  const blocking = purpose === 'worker';
+  const redis = new IORedis(config.redis.url, {
+    maxRetriesPerRequest: blocking ? null : 2,
+    connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
+    ...(blocking ? {} : { commandTimeout: REDIS_COMMAND_TIMEOUT_MS }),
     connectionName: `tiltas-${purpose}`,
     lazyConnect: false,
     ...overrides,
   });
+  watchOutages(redis, new OutageReporter(new Logger('Redis'), `Redis (${purpose}) at ${redisWhere(config.redis.url)}`));
+  return redis;
+}
+
+/** Routes a client's errors to the reporter and tells it when the client is usable again. */
+export function watchOutages(redis: Redis, reporter: OutageReporter): OutageReporter {
+  redis.on('error', (err: Error) => reporter.failed(err));
+  redis.on('ready', () => reporter.recovered());
+  return reporter;
+}
+
+/** host:port of a Redis URL, never its password. */
+export function redisWhere(url: string): string {
+  const u = new URL(url);
+  return `${u.hostname}:${u.port || '6379'}`;
 }

@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import type { ErrorBody, HtmlErrorRenderer } from '../platform/domain-error.filter';
 import { navFor } from './page-render';
 
-const KNOWN = new Set([400, 401, 403, 404, 500]);
+const KNOWN = new Set([400, 401, 403, 404, 500, 503]);
 
 /**
  * Error pages for browsers: a person who opens a page gets a page back, in their language, with the
@@ -28,6 +28,8 @@ export const htmlErrorRenderer: HtmlErrorRenderer = (req: Request, res: Response
     is403: kind === 403,
     is401: kind === 401,
     is500: kind === 500,
+    // A dependency down: a calm page that says to try again, not the "something broke" one.
+    is503: kind === 503,
     // Validation, refusal and conflict messages are written for people and name no personal data; a 403
     // says which rule refused (a role, a national matter, the form token), so the person knows whom to ask.
     message: kind === 400 || kind === 403 || body.statusCode === 409 || body.statusCode === 422 ? body.message : null,

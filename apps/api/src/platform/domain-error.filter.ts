@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import { DomainError, ErrorCode } from '@tiltas/common';
+import { DomainError, ErrorCode, dependencyFailure, dependencyUnavailable, isDependencyFailure } from '@tiltas/common';
 import type { Request, Response } from 'express';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -24,6 +24,9 @@ export interface ErrorBody {
 
 /** Turns any thrown thing into a response that helps the caller and leaks nothing of the internals. */
 export function toErrorBody(exception: unknown, requestId: string | undefined): ErrorBody {
+  // PostgreSQL or Redis down is not a bug of ours nor the caller's: 503, saying which and to try again.
+  const dependency = exception instanceof DomainError ? null : dependencyFailure(exception);
+  if (dependency) exception = dependencyUnavailable(dependency);
   if (exception instanceof DomainError) {
     return { statusCode: STATUS[exception.code], code: exception.code, message: exception.message, details: exception.details, requestId };
   }
@@ -54,6 +57,7 @@ function httpCode(status: number): string {
 /** Pages that want HTML errors register a renderer; the JSON API always gets the body. */
 /** How long a refused request's unread body is drained before the answer goes out regardless. */
 const DRAIN_MS = 2_000;
+const DEPENDENCY_LOG_MS = 30_000;
 
 export type HtmlErrorRenderer = (req: Request, res: Response, body: ErrorBody) => boolean;
 
@@ -61,6 +65,20 @@ export type HtmlErrorRenderer = (req: Request, res: Response, body: ErrorBody) =
 export class DomainErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
   static htmlRenderer: HtmlErrorRenderer | null = null;
+  private lastDependencyLog = 0;
+  private unloggedDependencyErrors = 0;
+
+  private dependencyLog(exception: unknown): void {
+    const now = Date.now();
+    if (now - this.lastDependencyLog < DEPENDENCY_LOG_MS) {
+      this.unloggedDependencyErrors++;
+      return;
+    }
+    const reason = exception instanceof Error ? exception.message : String(exception);
+    this.logger.warn({ dependency: dependencyFailure(exception), reason, alsoSince: this.unloggedDependencyErrors }, 'answering 503: a dependency is unavailable');
+    this.lastDependencyLog = now;
+    this.unloggedDependencyErrors = 0;
+  }
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
@@ -68,11 +86,15 @@ export class DomainErrorFilter implements ExceptionFilter {
     const res = ctx.getResponse<Response>();
     const requestId = req.id ? String(req.id) : undefined;
     const body = toErrorBody(exception, requestId);
-    if (body.statusCode >= 500) {
+    if (body.statusCode === 503 && isDependencyFailure(exception)) {
+      // During an outage every request fails the same way: one line per DEPENDENCY_LOG_MS, with a count.
+      this.dependencyLog(exception);
+    } else if (body.statusCode >= 500) {
       // Logged once, here, with the request id; the caller sees only the generic message.
       this.logger.error({ err: exception, requestId, path: req.path }, 'unhandled error');
     }
     if (res.headersSent) return;
+    if (body.statusCode === 503) res.setHeader('Retry-After', '30');
     const send = (): void => {
       if (res.headersSent) return;
       // A browser's own form post (the extract upload without script posts to the API) gets a page too.

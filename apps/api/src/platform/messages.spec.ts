@@ -37,7 +37,7 @@ describe('the message catalogue', () => {
 
   it('names every role and every error page the pages build keys for', () => {
     for (const role of ['WORKER', 'COORDINATOR', 'AUDITOR', 'ADMIN']) expect(messages.has('lt', `role.${role}`)).toBe(true);
-    for (const status of [400, 401, 403, 404, 500]) expect(messages.has('en', `error.${status}.title`)).toBe(true);
+    for (const status of [400, 401, 403, 404, 500, 503]) expect(messages.has('en', `error.${status}.title`)).toBe(true);
   });
 
   it('fills placeholders and refuses a key it does not have', () => {

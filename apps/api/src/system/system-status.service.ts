@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@tiltas/config';
 import { DatabaseService } from '@tiltas/database';
-import { JobProducer, QueueName, createRedis } from '@tiltas/queue';
+import { JobProducer, QueueName, createRedis, redisWhere } from '@tiltas/queue';
 import { Redis } from 'ioredis';
 
 export interface ServiceCheck {
@@ -21,6 +21,16 @@ export class SystemStatusService implements OnApplicationShutdown {
     private readonly producer: JobProducer,
   ) {
     this.redis = createRedis(config, 'app');
+  }
+
+  /** host:port/database of the application's connection, never its password. */
+  get postgresWhere(): string {
+    const u = new URL(this.config.database.appUrl);
+    return `${u.hostname}:${u.port || '5432'}${u.pathname}`;
+  }
+
+  get redisWhere(): string {
+    return redisWhere(this.config.redis.url);
   }
 
   async pingPostgres(): Promise<{ version: string }> {

@@ -1,4 +1,5 @@
-import { migrationStatus, revertLastMigration, runMigrations } from '@tiltas/database';
+import { DomainError } from '@tiltas/common';
+import { appRoleSignsIn, migrate, migrationStatus, revertLastMigration } from '@tiltas/database';
 import { MIGRATIONS } from '@tiltas/migrations';
 import { preflight } from '@tiltas/config';
 import { Command } from 'commander';
@@ -9,11 +10,20 @@ export function registerDbCommands(program: Command, io: CliIo): void {
 
   db.command('migrate')
     .description('bring the database (DATABASE_URL) to the current schema, creating the application role')
-    .action(async () => {
+    .option('--set-app-password', "set the application role's password to APP_DATABASE_URL's even if the role exists (a rotation; roles are server-wide, so every database sharing the role is affected)")
+    .action(async (options: { setAppPassword?: boolean }) => {
       const config = cliConfig();
       await preflight(config, { redis: false });
-      const ran = await runMigrations(config, MIGRATIONS);
-      io.out(ran.length === 0 ? 'database is up to date' : `applied ${ran.length} migration(s): ${ran.join(', ')}`);
+      const result = await migrate(config, MIGRATIONS, { setAppPassword: options.setAppPassword === true });
+      io.out(result.ran.length === 0 ? 'database is up to date' : `applied ${result.ran.length} migration(s): ${result.ran.join(', ')}`);
+      const role = config.database.appRole;
+      io.out(result.appPassword === 'set' ? `application role ${role}: password set from configuration` : `application role ${role}: exists already, password left as it was`);
+      const signIn = await appRoleSignsIn(config);
+      if (!signIn.ok) {
+        throw DomainError.validation(
+          `the application role ${role} cannot sign in with the configured password (${signIn.reason}). The role is shared by every database on this server; if this deployment's password is the right one, run \`db migrate --set-app-password\``,
+        );
+      }
     });
 
   db.command('status')

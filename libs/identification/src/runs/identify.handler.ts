@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { isDomainError } from '@tiltas/common';
+import { isDependencyFailure, isDomainError } from '@tiltas/common';
 import { JobHandler, JobName, type JobPayloads } from '@tiltas/queue';
 import { systemIdentificationActor } from '../identification-actor';
 import { IdentificationService } from './identification.service';
@@ -31,7 +31,8 @@ export class IdentifyHandler {
       });
       return { runId: run.id, repeated, created: run.casesCreated, updated: run.casesUpdated, lapsed: run.casesLapsed };
     } catch (err) {
-      if (isDomainError(err)) {
+      // A dependency that is down is not a refusal: the same run would succeed once it is back.
+      if (isDomainError(err) && !isDependencyFailure(err)) {
         this.logger.warn({ asOf: payload.asOf, code: err.code }, 'identification job ended without a run');
         return { refused: `${err.code}: ${err.message}` };
       }

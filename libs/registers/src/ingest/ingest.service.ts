@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditService, type AuditActor } from '@tiltas/audit';
-import { DomainError, ErrorCode, isDomainError } from '@tiltas/common';
+import { ErrorCode, isDependencyFailure, isDomainError } from '@tiltas/common';
 import { APP_CONFIG, AppConfig } from '@tiltas/config';
 import { ContactsVault } from '@tiltas/contacts';
 import { LawfulBasisService } from '@tiltas/lawful-bases';
@@ -154,7 +154,7 @@ export class IngestService {
         return await this.loadInto(client, request, manifest, extractId, csvPath, purpose);
       } catch (err) {
         // Whatever went wrong, nothing of the extract may stay visible or half-built.
-        const rejection = err instanceof Rejection ? err : isDomainError(err) ? asRejection(err) : null;
+        const rejection = contractRejection(err);
         discard = await this.dropPartition(client, register, extractId);
         if (rejection) {
           const outcome: IngestOutcome = {
@@ -402,12 +402,23 @@ export class IngestService {
   }
 }
 
-function asRejection(err: unknown, rows = 0, quarantined = 0): Rejection {
+/**
+ * The contract's reasons to reject an extract for good (spec/extracts.md: a bad manifest, checksum or
+ * header, too many quarantined rows, no lawful basis): the same delivery would be rejected again. Anything
+ * else, a DomainError included (a dependency down, a conflict), is not the delivery's fault, so it is not
+ * a rejection: it throws, the job retries, and the LOADING row is taken over by the retry.
+ */
+const CONTRACT_REJECTIONS: ReadonlySet<ErrorCode> = new Set([ErrorCode.VALIDATION_FAILED, ErrorCode.EXTRACT_REJECTED, ErrorCode.LAWFUL_BASIS_MISSING]);
+
+function contractRejection(err: unknown, rows = 0, quarantined = 0): Rejection | null {
   if (err instanceof Rejection) return err;
-  if (isDomainError(err) && (err.code === ErrorCode.VALIDATION_FAILED || err.code === ErrorCode.EXTRACT_REJECTED || err.code === ErrorCode.LAWFUL_BASIS_MISSING)) {
-    return new Rejection(oneLine(err.message), rows, quarantined);
-  }
-  if (err instanceof DomainError) return new Rejection(oneLine(err.message), rows, quarantined);
+  if (isDomainError(err) && CONTRACT_REJECTIONS.has(err.code) && !isDependencyFailure(err)) return new Rejection(oneLine(err.message), rows, quarantined);
+  return null;
+}
+
+function asRejection(err: unknown, rows = 0, quarantined = 0): Rejection {
+  const rejection = contractRejection(err, rows, quarantined);
+  if (rejection) return rejection;
   throw err;
 }
 
