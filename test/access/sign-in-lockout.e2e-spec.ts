@@ -17,7 +17,7 @@ describe('sign-in lockout across api replicas', () => {
   let second: NestExpressApplication;
 
   beforeAll(async () => {
-    db = await createTestDatabase({ SIGN_IN_MAX_FAILURES: '3', SIGN_IN_LOCKOUT_MINUTES: '15' });
+    db = await createTestDatabase({ SIGN_IN_MAX_FAILURES: '3', SIGN_IN_LOCKOUT_MINUTES: '15', SIGN_IN_MAX_FAILURES_PER_ADDRESS: '15', TRUST_PROXY: 'loopback' });
     first = await startApp(db.config);
     second = await startApp(db.config);
     await addUser(first, 'target', 'WORKER', 'LT-57', 'the-right-password');
@@ -31,7 +31,7 @@ describe('sign-in lockout across api replicas', () => {
   });
 
   const attempt = (app: NestExpressApplication, username: string, password: string, address = '10.0.0.1') =>
-    // The api trusts X-Forwarded-For from loopback only (its reverse proxy), which is where supertest connects from.
+    // TRUST_PROXY=loopback: X-Forwarded-For is believed from a proxy on loopback, which is where supertest connects from.
     request(app.getHttpServer()).post('/api/auth/sign-in').set('X-Forwarded-For', address).send({ username, password });
 
   it('locks an account on one instance after failures counted on the other, even for the right password', async () => {
@@ -71,7 +71,7 @@ describe('sign-in lockout across api replicas', () => {
 
   it('limits one address trying many accounts, across instances, without naming any account', async () => {
     const address = '10.9.9.9';
-    // The address limit is five times the account limit (an office shares one address): 15 here.
+    // SIGN_IN_MAX_FAILURES_PER_ADDRESS is 15 here, against 3 per account (an office shares one address).
     for (let i = 0; i < 15; i += 1) await attempt(i % 2 === 0 ? first : second, `guess-${i}`, 'nope-nope-nope', address).expect(401);
     await attempt(first, 'bystander', 'the-right-password', address).expect(429);
     await attempt(second, 'bystander', 'the-right-password', '10.9.9.10').expect(200);

@@ -77,4 +77,30 @@ describe('loadConfig', () => {
   it('rejects a contacts key that is not 32 bytes', () => {
     expect(() => loadConfig({ CONTACTS_KEY: 'abcd', DEMO_SECRETS_FILE: demoFile() })).toThrow(/CONTACTS_KEY: must be 32 bytes/);
   });
+
+  it('trusts no proxy unless told, and takes a hop count or a list of addresses, CIDRs and Express names', () => {
+    const trust = (value?: string) => loadConfig({ ...(value === undefined ? {} : { TRUST_PROXY: value }), DEMO_SECRETS_FILE: demoFile() }).http.trustProxy;
+    expect(trust()).toBe(false);
+    expect(trust('false')).toBe(false);
+    expect(trust('2')).toBe(2);
+    expect(trust('loopback')).toEqual(['loopback']);
+    expect(trust('loopback, 10.20.0.0/16,10.30.1.5, fd00::/8')).toEqual(['loopback', '10.20.0.0/16', '10.30.1.5', 'fd00::/8']);
+  });
+
+  it('refuses a TRUST_PROXY that would trust everyone or names no proxy, saying which entry is wrong', () => {
+    const load = (value: string) => () => loadConfig({ TRUST_PROXY: value, DEMO_SECRETS_FILE: demoFile() });
+    expect(load('true')).toThrow(/TRUST_PROXY: trusting every hop lets any client forge its address/);
+    expect(load('0')).toThrow(/TRUST_PROXY: a hop count must be 1 to 10/);
+    expect(load('10.0.0.0/33')).toThrow(/TRUST_PROXY: .*"10\.0\.0\.0\/33" has a prefix length outside 0\.\.32/);
+    expect(load('loopback,proxy.internal')).toThrow(/TRUST_PROXY: .*"proxy\.internal" is not an address, a CIDR or one of loopback, linklocal, uniquelocal/);
+    expect(load('10.0.0.1,,10.0.0.2')).toThrow(/TRUST_PROXY: .*an empty entry/);
+  });
+
+  it('keeps the per-address sign-in limit loose: 100 by default, never tighter than the per-account one', () => {
+    const config = loadConfig({ DEMO_SECRETS_FILE: demoFile() });
+    expect(config.auth).toMatchObject({ maxFailedSignIns: 5, lockoutMinutes: 15, maxFailedSignInsPerAddress: 100, addressWindowMinutes: 15 });
+    expect(() => loadConfig({ SIGN_IN_MAX_FAILURES: '10', SIGN_IN_MAX_FAILURES_PER_ADDRESS: '9', DEMO_SECRETS_FILE: demoFile() })).toThrow(
+      /SIGN_IN_MAX_FAILURES_PER_ADDRESS: must be at least SIGN_IN_MAX_FAILURES \(10\)/,
+    );
+  });
 });
