@@ -72,8 +72,12 @@ export class OidcStubIssuer {
         req.on('end', () => {
           this.tokenRequests += 1;
           const form = new URLSearchParams(body);
-          const basic = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString();
-          if (basic !== `${this.clientId}:${this.clientSecret}`) return json(401, { error: 'invalid_client' });
+          // RFC 6749 2.3.1: id and secret are each form-urlencoded before they are joined and base64-encoded.
+          const [id, secret] = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64')
+            .toString()
+            .split(':')
+            .map((part) => decodeURIComponent(part.replace(/\+/g, ' ')));
+          if (id !== this.clientId || secret !== this.clientSecret) return json(401, { error: 'invalid_client' });
           const issued = this.codes.get(form.get('code') ?? '');
           this.codes.delete(form.get('code') ?? '');
           if (!issued || form.get('grant_type') !== 'authorization_code' || form.get('redirect_uri') !== issued.redirectUri) return json(400, { error: 'invalid_grant' });

@@ -262,6 +262,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (raw.SIGN_IN_MAX_FAILURES_PER_ADDRESS < raw.SIGN_IN_MAX_FAILURES) {
     problems.push(`SIGN_IN_MAX_FAILURES_PER_ADDRESS: must be at least SIGN_IN_MAX_FAILURES (${raw.SIGN_IN_MAX_FAILURES}), or one mistyping colleague locks out everyone sharing the address`);
   }
+  // Discovery, keys and tokens over plain http could be swapped in transit: development only.
+  if (production && raw.OIDC_ISSUER && new URL(raw.OIDC_ISSUER).protocol !== 'https:') problems.push('OIDC_ISSUER: must be https in production');
   if (raw.OIDC_ISSUER && (!raw.OIDC_CLIENT_ID || !raw.OIDC_CLIENT_SECRET)) {
     problems.push('OIDC_CLIENT_ID, OIDC_CLIENT_SECRET: required when OIDC_ISSUER is set');
   }
