@@ -138,6 +138,8 @@ export class OidcStubIssuer {
   }
 
   async stop(): Promise<void> {
+    // openid-client's fetch keeps connections alive: end them, or close() waits for their idle timeout.
+    this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 }
