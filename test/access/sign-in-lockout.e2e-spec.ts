@@ -2,6 +2,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import IORedis from 'ioredis';
 import request from 'supertest';
 import { TestDatabase, TEST_REDIS_URL, createTestDatabase } from '../support/test-database';
+import { UsersService } from '@tiltas/access';
 import { addUser, startApp } from './access-test-app';
 
 /**
@@ -84,5 +85,19 @@ describe('sign-in lockout across api replicas', () => {
     await attempt(second, 'bystander', 'wrong-c', '10.1.0.1').expect(401);
     await attempt(first, 'bystander', 'wrong-d', '10.1.0.1').expect(401);
     await attempt(second, 'bystander', 'the-right-password', '10.1.0.1').expect(200);
+  });
+
+  it('lets an administrator lift a lockout before it runs out, on the record', async () => {
+    await addUser(first, 'hasty', 'WORKER', 'LT-57', 'the-right-password');
+    for (const n of [1, 2, 3]) await attempt(first, 'hasty', `wrong-${n}`, '10.2.0.1').expect(401);
+    await attempt(second, 'hasty', 'the-right-password', '10.2.0.2').expect(429);
+    expect(await first.get(UsersService).unlockSignIn('hasty')).toMatchObject({ wasLocked: true, user: { username: 'hasty' } });
+    await attempt(second, 'hasty', 'the-right-password', '10.2.0.2').expect(200);
+    expect(await second.get(UsersService).unlockSignIn('hasty')).toMatchObject({ wasLocked: false });
+    const entries = await db.query<{ details: unknown }>(
+      `SELECT details FROM audit_log WHERE action = 'user.sign_in_unlocked' AND object_id = (SELECT id::text FROM users WHERE username = 'hasty') ORDER BY seq`,
+    );
+    expect(entries).toEqual([{ details: { wasLocked: true } }, { details: { wasLocked: false } }]);
+    await expect(first.get(UsersService).unlockSignIn('no-such-user')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });

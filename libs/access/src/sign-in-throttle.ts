@@ -97,6 +97,16 @@ export class SignInThrottle {
     await Promise.all([this.account.reward(reservation.accountKey), this.address.reward(reservation.addressKey)]);
   }
 
+  async isAccountLocked(username: string): Promise<boolean> {
+    const res = await this.account.get(this.accountKey(username));
+    return res !== null && res.consumedPoints >= this.config.auth.maxFailedSignIns;
+  }
+
+  /** An administrator's unlock: the account's failures are forgotten, as if the lockout had run out. */
+  async clearAccount(username: string): Promise<boolean> {
+    return this.account.delete(this.accountKey(username));
+  }
+
   async succeeded(reservation: SignInReservation): Promise<void> {
     await Promise.all([this.account.delete(reservation.accountKey), this.address.reward(reservation.addressKey)]);
   }

@@ -103,4 +103,21 @@ describe('loadConfig', () => {
       /SIGN_IN_MAX_FAILURES_PER_ADDRESS: must be at least SIGN_IN_MAX_FAILURES \(10\)/,
     );
   });
+
+  it('refuses a plain-http OpenID Connect issuer in production, and allows it in development', () => {
+    const production = {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://owner@db/tiltas',
+      APP_DATABASE_URL: 'postgres://tiltas_rw:s3cr3t@db/tiltas',
+      REDIS_URL: 'redis://r:6379',
+      SESSION_SECRET: 'x'.repeat(48),
+      CONTACTS_KEY: 'ab'.repeat(32),
+      PUBLIC_URL: 'https://tiltas.example',
+      OIDC_CLIENT_ID: 'tiltas',
+      OIDC_CLIENT_SECRET: 'y'.repeat(40),
+    };
+    expect(() => loadConfig({ ...production, OIDC_ISSUER: 'http://idp.example/realms/lt' })).toThrow(/OIDC_ISSUER: must be https in production/);
+    expect(loadConfig({ ...production, OIDC_ISSUER: 'https://idp.example/realms/lt' }).auth.oidc?.issuer).toBe('https://idp.example/realms/lt');
+    expect(loadConfig({ OIDC_ISSUER: 'http://127.0.0.1:8080', OIDC_CLIENT_ID: 'tiltas', OIDC_CLIENT_SECRET: 's', DEMO_SECRETS_FILE: demoFile() }).auth.oidc?.issuer).toBe('http://127.0.0.1:8080');
+  });
 });
