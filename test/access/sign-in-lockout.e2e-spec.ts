@@ -100,4 +100,22 @@ describe('sign-in lockout across api replicas', () => {
     expect(entries).toEqual([{ details: { wasLocked: true } }, { details: { wasLocked: false } }]);
     await expect(first.get(UsersService).unlockSignIn('no-such-user')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
+
+  it('lets an administrator unlock through the API, and no one else, and keeps municipal administrators to their municipality', async () => {
+    await addUser(first, 'locked-out', 'WORKER', 'LT-57', 'the-right-password');
+    await addUser(first, 'admin-57', 'ADMIN', 'LT-57', 'the-admin-password');
+    await addUser(first, 'admin-15', 'ADMIN', 'LT-15', 'the-admin-password');
+    for (const n of [1, 2, 3]) await attempt(first, 'locked-out', `wrong-${n}`, '10.3.0.1').expect(401);
+    const asUser = async (username: string, password: string) => {
+      const res = await attempt(first, username, password, '10.3.0.9').expect(200);
+      const cookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('tiltas_session='))!.split(';')[0];
+      return (path: string) =>
+        request(second.getHttpServer()).post(path).set('Cookie', cookie).set('X-CSRF-Token', res.body.csrfToken).set('Origin', new URL(db.config.http.publicUrl).origin);
+    };
+    await (await asUser('bystander', 'the-right-password'))('/api/users/locked-out/unlock').expect(403);
+    await (await asUser('admin-15', 'the-admin-password'))('/api/users/locked-out/unlock').expect(404);
+    const unlocked = await (await asUser('admin-57', 'the-admin-password'))('/api/users/locked-out/unlock').expect(200);
+    expect(unlocked.body).toMatchObject({ wasLocked: true, user: { username: 'locked-out' } });
+    await attempt(second, 'locked-out', 'the-right-password', '10.3.0.2').expect(200);
+  });
 });

@@ -49,6 +49,13 @@ export class AccessAdminController {
     return this.users.disableUser(username, actorScope(actor));
   }
 
+  @Post('users/:username/unlock')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Lift a sign-in lockout before it runs out; says whether the account was locked' })
+  unlockUser(@CurrentActor() actor: Actor, @Param('username') username: string): Promise<{ user: UserSummary; wasLocked: boolean }> {
+    return this.users.unlockSignIn(username, actorScope(actor));
+  }
+
   @Get('tokens')
   @ApiOperation({ summary: 'List API tokens (never their secrets)' })
   listTokens(@CurrentActor() actor: Actor): Promise<TokenSummary[]> {
