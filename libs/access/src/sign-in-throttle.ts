@@ -21,7 +21,8 @@ export type ReserveOutcome = { readonly locked: false; readonly reservation: Sig
  *
  * An attempt takes its point atomically (one Lua INCR per limit) before the password is checked, so
  * parallel attempts cannot all pass a check made before any of them has failed: at most
- * SIGN_IN_MAX_FAILURES password checks run per account per window however many arrive at once. A wrong
+ * SIGN_IN_MAX_FAILURES password checks run per account per window (or until a right password clears it),
+ * however many arrive at once. Redis out of reach refuses sign-in rather than let guesses through. A wrong
  * password keeps its points; the failure that reaches the account limit locks the account for
  * SIGN_IN_LOCKOUT_MINUTES from that failure. A right password clears the account's points and hands the
  * address its point back, since the address limit is there to stop guessing, not sign-ins. A refused
