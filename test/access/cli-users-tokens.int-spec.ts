@@ -38,6 +38,8 @@ describe('users and tokens commands', () => {
     expect(added.out[1]).toMatch(/^password: [A-Za-z0-9]{20} /);
     const listed = await run('users', 'list');
     expect(listed.out.some((l) => /^ona\s+WORKER\s+LT-57\s+password\s+active\s+[0-9a-f-]{36}$/.test(l))).toBe(true);
+    // Nothing to lift for someone who never failed, and the command says so rather than claim an unlock.
+    expect((await run('users', 'unlock', 'ona')).out).toEqual(['ona was not locked out; their failed sign-ins are forgotten']);
     const disabled = await run('users', 'disable', 'ona');
     expect(disabled.out[0]).toMatch(/^disabled ona at \d{4}-/);
     expect(await db.query(`SELECT disabled_at IS NOT NULL AS disabled FROM users WHERE username = 'ona'`)).toEqual([{ disabled: true }]);

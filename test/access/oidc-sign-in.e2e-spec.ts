@@ -29,8 +29,30 @@ describe('OpenID Connect sign-in against a stub issuer', () => {
 
   beforeEach(() => {
     stub.signWith = null;
+    stub.kidOverride = null;
     stub.nonceOverride = null;
+    stub.tokenClaimsOverride = {};
+    stub.signing = 'RS256';
   });
+
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
+
+  /** A refused flow: 401, the reason on the page, no session, no user. */
+  async function expectRefused(subject: string, reason: string | RegExp): Promise<void> {
+    stub.claims = { sub: subject, tiltas_role: 'ADMIN' };
+    const failures = () =>
+      db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'auth.sign_in_failed' AND details = '{"reason":"oidc_token","method":"oidc"}'::jsonb`);
+    const [before] = await failures();
+    const res = await runFlow();
+    expect(res.status).toBe(401);
+    // The refusal is on the record, without the subject it claimed (a token that does not check out names no one).
+    expect(await failures()).toEqual([{ n: before.n + 1 }]);
+    expect(res.text).toMatch(reason);
+    expect(res.headers['set-cookie']?.toString() ?? '').not.toMatch(/tiltas_session=[^;]/);
+    expect(await db.query(`SELECT id FROM users WHERE oidc_subject = $1`, [subject])).toEqual([]);
+  }
 
   /** Browser steps: Tiltas → provider's authorize (signs in at once) → back to Tiltas' callback. */
   async function runFlow(next = '/cases'): Promise<request.Response> {
@@ -123,5 +145,53 @@ describe('OpenID Connect sign-in against a stub issuer', () => {
 
   it('gives an OpenID Connect user no password to sign in with', async () => {
     await http().post('/api/auth/sign-in').send({ username: 'oidc:rasa.k', password: 'anything-at-all' }).expect(401);
+  });
+
+  it('refuses an id_token issued to another client (wrong audience), and one shared with others without naming us as azp', async () => {
+    stub.tokenClaimsOverride = { aud: 'another-client' };
+    await expectRefused('subject-aud-1', 'for another client (audience)');
+    stub.tokenClaimsOverride = { aud: ['another-client', stub.clientId] };
+    await expectRefused('subject-aud-2', 'for another client (audience)');
+  });
+
+  it('refuses an expired id_token, beyond the minute of clock difference it tolerates', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    stub.tokenClaimsOverride = { iat: now - 600, exp: now - 120 };
+    await expectRefused('subject-exp', 'the id_token has expired');
+    // Within the tolerance it is still accepted: clocks differ a little between Tiltas and a provider.
+    stub.tokenClaimsOverride = { iat: now - 600, exp: now - 20 };
+    stub.claims = { sub: 'subject-exp', tiltas_role: 'AUDITOR' };
+    expect((await runFlow()).status).toBe(303);
+  });
+
+  it('refuses an unsigned id_token (alg none)', async () => {
+    stub.signing = 'none';
+    await expectRefused('subject-none', 'not signed with the algorithm the provider announces (RS256)');
+  });
+
+  it('refuses HS256 id_tokens keyed with the client secret or with the provider\'s public key (algorithm confusion)', async () => {
+    stub.signing = 'HS256-client-secret';
+    await expectRefused('subject-hs-1', 'not signed with the algorithm the provider announces (RS256)');
+    stub.signing = 'HS256-public-key';
+    await expectRefused('subject-hs-2', 'not signed with the algorithm the provider announces (RS256)');
+  });
+
+  it('follows a key rotation: a new kid in the key set is fetched and trusted, the retired key no longer is', async () => {
+    stub.claims = { sub: 'subject-rot', tiltas_role: 'AUDITOR' };
+    expect((await runFlow()).status).toBe(303);
+    const fetched = stub.jwksRequests;
+    // The provider signs with a new key at once and publishes only it. openid-client fetches the key set
+    // again for an unknown kid once its copy is a minute old (so forged kids cannot make it hammer the
+    // provider): move the clock past that minute rather than wait it out.
+    const old = stub.rotate(false);
+    const realNow = Date.now.bind(Date);
+    jest.spyOn(Date, 'now').mockImplementation(() => realNow() + 61_000);
+    const res = await runFlow();
+    expect(res.status).toBe(303);
+    expect(stub.jwksRequests).toBe(fetched + 1);
+    // A token still signed with the retired key, under its old kid, is now refused: the set no longer holds it.
+    stub.signWith = old.privateKey;
+    stub.kidOverride = old.kid;
+    await expectRefused('subject-rot-retired', 'signed with an unknown key');
   });
 });

@@ -1,4 +1,4 @@
-import { KeyObject, createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { KeyObject, createHash, createHmac, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { Server, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 
@@ -15,19 +15,33 @@ interface IssuedCode {
  * whoever `claims` describes at once, a token endpoint that checks the client secret, redirect URI and PKCE
  * verifier, and a key set. id_tokens are RS256 JWTs signed with a key generated per run.
  */
+type KeyPair = ReturnType<typeof generateKeyPairSync>;
+
 export class OidcStubIssuer {
   private server: Server | null = null;
-  private readonly key = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  readonly kid = randomBytes(8).toString('hex');
+  private key: KeyPair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  kid = randomBytes(8).toString('hex');
+  /** Keys still published beside the current one (a rotation that keeps the old key for a while). */
+  private retired: Array<{ key: KeyPair; kid: string }> = [];
   private readonly codes = new Map<string, IssuedCode>();
   issuer = '';
   /** Who signs in next. */
   claims: Record<string, unknown> = {};
   /** Sign with another key than the published one (a forged token). */
   signWith: KeyObject | null = null;
+  /** Name this key id in the id_token's header instead of the current one. */
+  kidOverride: string | null = null;
   /** Answer with this nonce instead of the one asked for (a replayed token). */
   nonceOverride: string | null = null;
+  /** Claims laid over the ones the stub would put in the id_token (aud, exp, iat...): a bad token. */
+  tokenClaimsOverride: Record<string, unknown> = {};
+  /**
+   * How the id_token is signed: RS256 with the published key; `none` (unsigned); HS256 keyed with the
+   * client secret or with the published public key's PEM (the classic algorithm-confusion forgeries).
+   */
+  signing: 'RS256' | 'none' | 'HS256-client-secret' | 'HS256-public-key' = 'RS256';
   tokenRequests = 0;
+  jwksRequests = 0;
 
   constructor(
     readonly clientId: string,
@@ -53,7 +67,9 @@ export class OidcStubIssuer {
         });
       }
       if (url.pathname === '/jwks') {
-        return json(200, { keys: [{ ...this.key.publicKey.export({ format: 'jwk' }), kid: this.kid, use: 'sig', alg: 'RS256' }] });
+        this.jwksRequests += 1;
+        const published = [{ key: this.key, kid: this.kid }, ...this.retired];
+        return json(200, { keys: published.map((k) => ({ ...k.key.publicKey.export({ format: 'jwk' }), kid: k.kid, use: 'sig', alg: 'RS256' })) });
       }
       if (url.pathname === '/authorize') {
         const q = url.searchParams;
@@ -72,15 +88,19 @@ export class OidcStubIssuer {
         req.on('end', () => {
           this.tokenRequests += 1;
           const form = new URLSearchParams(body);
-          const basic = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString();
-          if (basic !== `${this.clientId}:${this.clientSecret}`) return json(401, { error: 'invalid_client' });
+          // RFC 6749 2.3.1: id and secret are each form-urlencoded before they are joined and base64-encoded.
+          const [id, secret] = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64')
+            .toString()
+            .split(':')
+            .map((part) => decodeURIComponent(part.replace(/\+/g, ' ')));
+          if (id !== this.clientId || secret !== this.clientSecret) return json(401, { error: 'invalid_client' });
           const issued = this.codes.get(form.get('code') ?? '');
           this.codes.delete(form.get('code') ?? '');
           if (!issued || form.get('grant_type') !== 'authorization_code' || form.get('redirect_uri') !== issued.redirectUri) return json(400, { error: 'invalid_grant' });
           const challenge = createHash('sha256').update(form.get('code_verifier') ?? '').digest('base64url');
           if (challenge !== issued.challenge) return json(400, { error: 'invalid_grant', error_description: 'PKCE verifier does not match' });
           const now = Math.floor(Date.now() / 1000);
-          const idToken = this.idToken({ iss: this.issuer, aud: issued.clientId, iat: now, exp: now + 300, nonce: this.nonceOverride ?? issued.nonce, ...issued.claims });
+          const idToken = this.idToken({ iss: this.issuer, aud: issued.clientId, iat: now, exp: now + 300, nonce: this.nonceOverride ?? issued.nonce, ...issued.claims, ...this.tokenClaimsOverride });
           return json(200, { access_token: randomBytes(16).toString('hex'), token_type: 'Bearer', expires_in: 300, id_token: idToken });
         });
         return;
@@ -93,13 +113,33 @@ export class OidcStubIssuer {
   }
 
   idToken(claims: Record<string, unknown>): string {
-    const header = Buffer.from(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid: this.kid })).toString('base64url');
+    const alg = this.signing === 'RS256' ? 'RS256' : this.signing === 'none' ? 'none' : 'HS256';
+    const header = Buffer.from(JSON.stringify({ alg, typ: 'JWT', kid: this.kidOverride ?? this.kid })).toString('base64url');
     const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
-    const signature = sign('RSA-SHA256', Buffer.from(`${header}.${payload}`), this.signWith ?? this.key.privateKey).toString('base64url');
-    return `${header}.${payload}.${signature}`;
+    const input = `${header}.${payload}`;
+    const signature =
+      this.signing === 'RS256'
+        ? sign('RSA-SHA256', Buffer.from(input), this.signWith ?? this.key.privateKey)
+        : this.signing === 'none'
+          ? Buffer.alloc(0)
+          : createHmac('sha256', this.signing === 'HS256-client-secret' ? this.clientSecret : (this.key.publicKey.export({ format: 'pem', type: 'spki' }) as string))
+              .update(input)
+              .digest();
+    return `${input}.${signature.toString('base64url')}`;
+  }
+
+  /** A new signing key under a new kid; the old key stays published only when `keepOld`. Returns the old one. */
+  rotate(keepOld: boolean): { privateKey: KeyObject; kid: string } {
+    const old = { privateKey: this.key.privateKey, kid: this.kid };
+    this.retired = keepOld ? [{ key: this.key, kid: this.kid }] : [];
+    this.key = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    this.kid = randomBytes(8).toString('hex');
+    return old;
   }
 
   async stop(): Promise<void> {
+    // openid-client's fetch keeps connections alive: end them, or close() waits for their idle timeout.
+    this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 }

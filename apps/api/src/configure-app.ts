@@ -25,7 +25,9 @@ export function configureApp(app: NestExpressApplication, options: { logLevel?: 
   const logger = createLogger({ level: options.logLevel ?? config.log.level, name: 'tiltas-api' });
 
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // req.ip, which the per-address sign-in limit counts, comes from X-Forwarded-For only through these proxies.
+  const trustProxy = config.http.trustProxy;
+  app.set('trust proxy', Array.isArray(trustProxy) ? [...trustProxy] : trustProxy);
   app.use(
     pinoHttp({
       logger,

@@ -41,21 +41,30 @@ export class AuthService {
 
   async signInWithPassword(username: string, password: string, address: string): Promise<SignedIn> {
     const name = username.trim();
-    const state = await this.throttle.state(name, address);
-    const user = name.length > 0 && name.length <= 128 ? await this.users.findByUsername(name) : null;
-    if (state.locked) {
-      await this.recordFailure(user, 'locked');
-      throw new DomainError(ErrorCode.RATE_LIMITED, `Too many failed sign-ins. Try again in ${Math.ceil(state.retryAfterSeconds / 60)} minute(s).`, {
-        retryAfterSeconds: state.retryAfterSeconds,
-      });
+    // The attempt's place under the limits is taken before anything else, so parallel attempts cannot
+    // all get past a check that none of them has yet failed.
+    const outcome = await this.throttle.reserve(name, address);
+    let user: UserEntity | null;
+    let failure: SignInFailure | null;
+    try {
+      user = name.length > 0 && name.length <= 128 ? await this.users.findByUsername(name) : null;
+      if (outcome.locked) {
+        await this.recordFailure(user, 'locked');
+        throw new DomainError(ErrorCode.RATE_LIMITED, `Too many failed sign-ins. Try again in ${Math.ceil(outcome.retryAfterSeconds / 60)} minute(s).`, {
+          retryAfterSeconds: outcome.retryAfterSeconds,
+        });
+      }
+      failure = await this.check(user, password);
+    } catch (err) {
+      if (!outcome.locked) await this.throttle.release(outcome.reservation);
+      throw err;
     }
-    const failure = await this.check(user, password);
     if (failure) {
-      await this.throttle.recordFailure(name, address);
+      await this.throttle.failed(outcome.reservation);
       await this.recordFailure(user, failure);
       throw new DomainError(ErrorCode.UNAUTHENTICATED, SIGN_IN_FAILED);
     }
-    await this.throttle.recordSuccess(name);
+    await this.throttle.succeeded(outcome.reservation);
     return this.startSession(user!, 'password');
   }
 

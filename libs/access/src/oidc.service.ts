@@ -4,20 +4,14 @@ import { Clock, DomainError, ErrorCode } from '@tiltas/common';
 import { APP_CONFIG, AppConfig } from '@tiltas/config';
 import { DatabaseService, SYSTEM_SCOPE } from '@tiltas/database';
 import { Redis } from 'ioredis';
-import { JsonWebKey, KeyObject, createHash, createPublicKey, randomBytes, randomUUID, verify } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import * as oidc from 'openid-client';
 import { ACCESS_REDIS } from './access-redis';
 import { AuthService, SignedIn, signInFailedEntry } from './auth.service';
 import { Role, isRole, roleMunicipalityProblem } from './roles';
 import { UserEntity } from './user.entity';
 import { DEFAULT_CASELOAD_LIMIT } from './users.service';
 import { UsersRepository } from './users.repository';
-
-interface Discovery {
-  readonly issuer: string;
-  readonly authorization_endpoint: string;
-  readonly token_endpoint: string;
-  readonly jwks_uri: string;
-}
 
 interface PendingLogin {
   readonly nonce: string;
@@ -28,21 +22,14 @@ interface PendingLogin {
 export interface IdTokenClaims {
   readonly iss: string;
   readonly sub: string;
-  readonly aud: string | string[];
-  readonly exp: number;
-  readonly iat?: number;
-  readonly nonce?: string;
-  readonly azp?: string;
   readonly [claim: string]: unknown;
 }
 
 const LOGIN_TTL_MS = 10 * 60_000;
-const CLOCK_SKEW_S = 60;
+/** Seconds of clock difference tolerated between Tiltas and the provider on exp, iat and nbf. */
+const CLOCK_TOLERANCE_S = 60;
 const DISCOVERY_TTL_MS = 60 * 60_000;
-
-function b64urlJson<T>(part: string): T {
-  return JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as T;
-}
+const REQUEST_TIMEOUT_S = 10;
 
 function trimSlash(url: string): string {
   return url.replace(/\/+$/, '');
@@ -57,16 +44,71 @@ function oidcFailure(message: string): DomainError {
   return new DomainError(ErrorCode.UNAUTHENTICATED, `OpenID Connect sign-in failed: ${message}`);
 }
 
+interface ErrorLink {
+  readonly message: string;
+  readonly code?: unknown;
+  readonly claim?: unknown;
+  readonly status?: unknown;
+  readonly error?: unknown;
+}
+
+/** openid-client wraps oauth4webapi's errors, which wrap their own cause: the useful facts are spread along the chain. */
+function errorChain(err: unknown): ErrorLink[] {
+  const links: ErrorLink[] = [];
+  let current: unknown = err;
+  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth += 1) {
+    const c = current as Record<string, unknown>;
+    links.push({ message: typeof c.message === 'string' ? c.message : '', code: c.code, claim: c.claim, status: c.status, error: c.error });
+    current = c.cause;
+  }
+  return links;
+}
+
 /**
- * OpenID Connect sign-in for municipalities with their own identity provider: the authorization-code flow
- * with PKCE (S256), a state and a nonce held in Redis for ten minutes and used once, the id_token's RS256
- * signature checked against the provider's published keys. The provider is authoritative for role and
+ * What went wrong with the provider's answer, in words an administrator can act on. A provider that
+ * cannot be reached is a dependency failure (503); an answer that does not check out is a failed sign-in.
+ */
+export function describeOidcError(err: unknown): DomainError {
+  if (err instanceof DomainError) return err;
+  const chain = errorChain(err);
+  const has = (pattern: RegExp) => chain.some((l) => pattern.test(l.message));
+  const claim = chain.map((l) => l.claim).find((c): c is string => typeof c === 'string');
+  const code = chain.map((l) => l.code).find((c): c is string => typeof c === 'string' && c.startsWith('OAUTH_'));
+  const body = chain.find((l) => typeof l.status === 'number');
+  if (body) return oidcFailure(`the token endpoint answered ${String(body.status)}${typeof body.error === 'string' ? ` (${body.error.slice(0, 100)})` : ''}`);
+  if (code === 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED') {
+    if (claim === 'exp') return oidcFailure('the id_token has expired');
+    if (claim === 'iat') return oidcFailure('the id_token was issued too long ago or in the future');
+    return oidcFailure('the id_token is not valid yet');
+  }
+  if (code === 'OAUTH_JWT_CLAIM_COMPARISON_FAILED') {
+    if (claim === 'nonce') return oidcFailure('the id_token does not answer this sign-in (nonce)');
+    if (claim === 'aud' || claim === 'azp') return oidcFailure('the id_token is for another client (audience)');
+    if (claim === 'iss') return oidcFailure('the id_token comes from another issuer');
+    return oidcFailure(`the id_token's ${claim ?? 'claims'} do not match this sign-in`);
+  }
+  if (has(/signature verification failed/)) return oidcFailure('the id_token signature does not verify');
+  if (has(/"alg"|unsupported JWS|unsupported operation/)) return oidcFailure('the id_token is not signed with the algorithm the provider announces (RS256)');
+  if (code === 'OAUTH_KEY_SELECTION_FAILED') return oidcFailure('the id_token is signed with an unknown key');
+  if (has(/"state"/)) return oidcFailure('the answer does not belong to this sign-in (state)');
+  if (has(/ID Token|id_token|JWT/)) return oidcFailure('the id_token is not acceptable');
+  if (code === 'OAUTH_TIMEOUT' || code === 'OAUTH_ABORT' || has(/fetch failed|ECONNREFUSED|ENOTFOUND|timed out|unexpected HTTP response status code|unexpected response content-type/)) {
+    return new DomainError(ErrorCode.DEPENDENCY_UNAVAILABLE, 'The identity provider cannot be reached or answered out of protocol; try again later.');
+  }
+  return oidcFailure(`the identity provider's answer was refused (${code ?? 'unexpected error'})`);
+}
+
+/**
+ * OpenID Connect sign-in for municipalities with their own identity provider, by openid-client: the
+ * authorization-code flow with PKCE (S256), a state and a nonce held in Redis for ten minutes and used once,
+ * the id_token's signature checked against the provider's published keys (RS256 unless the provider's
+ * discovery document announces otherwise; never `none` nor a client-secret HMAC), issuer, audience,
+ * authorized party, expiry and nonce checked by the library. The provider is authoritative for role and
  * municipality: they are taken from the configured claims at every sign-in.
  */
 @Injectable()
 export class OidcService {
-  private discovery: { value: Promise<Discovery>; at: number } | null = null;
-  private keys = new Map<string, KeyObject>();
+  private configuration: { value: Promise<oidc.Configuration>; at: number } | null = null;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -83,9 +125,9 @@ export class OidcService {
   }
 
   private get settings() {
-    const oidc = this.config.auth.oidc;
-    if (!oidc) throw DomainError.notFound('OpenID Connect sign-in');
-    return oidc;
+    const settings = this.config.auth.oidc;
+    if (!settings) throw DomainError.notFound('OpenID Connect sign-in');
+    return settings;
   }
 
   get redirectUri(): string {
@@ -98,74 +140,52 @@ export class OidcService {
 
   /** Where to send the browser to sign in at the provider. */
   async beginLogin(next?: string): Promise<string> {
-    const oidc = this.settings;
-    const discovery = await this.discover();
+    const configuration = await this.discover();
     const state = randomBytes(24).toString('base64url');
-    const pending: PendingLogin = { nonce: randomBytes(24).toString('base64url'), verifier: randomBytes(32).toString('base64url'), next: safeNext(next) };
+    const pending: PendingLogin = { nonce: randomBytes(24).toString('base64url'), verifier: oidc.randomPKCECodeVerifier(), next: safeNext(next) };
     await this.redis.set(this.pendingKey(state), JSON.stringify(pending), 'PX', LOGIN_TTL_MS);
-    const url = new URL(discovery.authorization_endpoint);
-    url.search = new URLSearchParams({
-      response_type: 'code',
-      client_id: oidc.clientId,
-      redirect_uri: this.redirectUri,
-      scope: 'openid profile',
-      state,
-      nonce: pending.nonce,
-      code_challenge: createHash('sha256').update(pending.verifier).digest('base64url'),
-      code_challenge_method: 'S256',
-    }).toString();
-    return url.toString();
+    return oidc
+      .buildAuthorizationUrl(configuration, {
+        redirect_uri: this.redirectUri,
+        scope: 'openid profile',
+        state,
+        nonce: pending.nonce,
+        code_challenge: await oidc.calculatePKCECodeChallenge(pending.verifier),
+        code_challenge_method: 'S256',
+      })
+      .toString();
   }
 
   /** Completes the flow the provider redirected back with, and signs the user in. */
-  async complete(params: { code?: string; state?: string; error?: string }): Promise<SignedIn & { next: string }> {
-    const oidc = this.settings;
+  async complete(params: { code?: string; state?: string; error?: string; iss?: string }): Promise<SignedIn & { next: string }> {
     if (params.error) throw oidcFailure(`the identity provider answered ${params.error.slice(0, 100)}`);
     if (!params.code || !params.state) throw oidcFailure('the answer has no code or state');
     const raw = await this.redis.getdel(this.pendingKey(params.state));
     if (!raw) throw oidcFailure('the sign-in took too long or was already used; start again');
     const pending = JSON.parse(raw) as PendingLogin;
-    const discovery = await this.discover();
-
-    const response = await fetch(discovery.token_endpoint, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        accept: 'application/json',
-        authorization: `Basic ${Buffer.from(`${encodeURIComponent(oidc.clientId)}:${encodeURIComponent(oidc.clientSecret)}`).toString('base64')}`,
-      },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code: params.code, redirect_uri: this.redirectUri, code_verifier: pending.verifier }).toString(),
-      signal: AbortSignal.timeout(10_000),
-    });
-    if (!response.ok) throw oidcFailure(`the token endpoint answered ${response.status}`);
-    const body = (await response.json()) as { id_token?: unknown };
-    if (typeof body.id_token !== 'string') throw oidcFailure('the token endpoint returned no id_token');
-    const claims = await this.verifyIdToken(body.id_token, pending.nonce, discovery);
-    const user = await this.userFor(claims, discovery.issuer);
-    return { ...(await this.auth.startSession(user, 'oidc')), next: pending.next };
-  }
-
-  /** Checks signature (RS256, the provider's key), issuer, audience, expiry and nonce. */
-  async verifyIdToken(token: string, nonce: string, discovery: Discovery): Promise<IdTokenClaims> {
-    const parts = token.split('.');
-    if (parts.length !== 3) throw oidcFailure('the id_token is not a signed JWT');
-    const header = b64urlJson<{ alg?: string; kid?: string }>(parts[0]);
-    if (header.alg !== 'RS256') throw oidcFailure('the id_token is not signed with RS256');
-    const key = await this.key(header.kid, discovery);
-    if (!verify('RSA-SHA256', Buffer.from(`${parts[0]}.${parts[1]}`), key, Buffer.from(parts[2], 'base64url'))) {
-      throw oidcFailure('the id_token signature does not verify');
+    const configuration = await this.discover();
+    const callback = new URL(this.redirectUri);
+    callback.searchParams.set('code', params.code);
+    callback.searchParams.set('state', params.state);
+    if (params.iss) callback.searchParams.set('iss', params.iss);
+    let claims: IdTokenClaims;
+    try {
+      const tokens = await oidc.authorizationCodeGrant(configuration, callback, {
+        pkceCodeVerifier: pending.verifier,
+        expectedState: params.state,
+        expectedNonce: pending.nonce,
+        idTokenExpected: true,
+      });
+      const idClaims = tokens.claims();
+      if (!idClaims) throw oidcFailure('the token endpoint returned no id_token');
+      claims = idClaims as IdTokenClaims;
+    } catch (err) {
+      const failure = describeOidcError(err);
+      if (failure.code === ErrorCode.UNAUTHENTICATED) await this.recordFailure(null, 'oidc_token');
+      throw failure;
     }
-    const claims = b64urlJson<IdTokenClaims>(parts[1]);
-    const clientId = this.settings.clientId;
-    const now = Math.floor(this.clock.now().getTime() / 1000);
-    const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-    if (trimSlash(claims.iss) !== trimSlash(discovery.issuer)) throw oidcFailure('the id_token comes from another issuer');
-    if (!audiences.includes(clientId) || (audiences.length > 1 && claims.azp !== clientId)) throw oidcFailure('the id_token is for another client');
-    if (typeof claims.exp !== 'number' || claims.exp + CLOCK_SKEW_S <= now) throw oidcFailure('the id_token has expired');
-    if (typeof claims.iat === 'number' && claims.iat - CLOCK_SKEW_S > now) throw oidcFailure('the id_token is issued in the future');
-    if (claims.nonce !== nonce) throw oidcFailure('the id_token does not answer this sign-in (nonce)');
-    if (typeof claims.sub !== 'string' || claims.sub.length === 0) throw oidcFailure('the id_token names no subject');
-    return claims;
+    const user = await this.userFor(claims, configuration.serverMetadata().issuer);
+    return { ...(await this.auth.startSession(user, 'oidc')), next: pending.next };
   }
 
   private async userFor(claims: IdTokenClaims, issuer: string): Promise<UserEntity> {
@@ -253,39 +273,41 @@ export class OidcService {
     );
   }
 
-  async discover(): Promise<Discovery> {
+  /**
+   * The provider's configuration, discovered once an hour. openid-client keeps its key set with it:
+   * fetched on first use, refreshed after five minutes, and fetched again when an id_token names a key id
+   * it does not hold once the set is a minute old (rotation), so a forged kid cannot make Tiltas hammer
+   * the provider.
+   */
+  private discover(): Promise<oidc.Configuration> {
     const now = Date.now();
-    if (!this.discovery || now - this.discovery.at > DISCOVERY_TTL_MS) {
-      const issuer = trimSlash(this.settings.issuer);
-      const value = (async () => {
-        const response = await fetch(`${issuer}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(10_000) });
-        if (!response.ok) throw new DomainError(ErrorCode.DEPENDENCY_UNAVAILABLE, `The identity provider's discovery document answered ${response.status}`);
-        const doc = (await response.json()) as Partial<Discovery>;
-        for (const field of ['issuer', 'authorization_endpoint', 'token_endpoint', 'jwks_uri'] as const) {
-          if (typeof doc[field] !== 'string') throw new DomainError(ErrorCode.DEPENDENCY_UNAVAILABLE, `The identity provider's discovery document has no ${field}`);
-        }
-        if (trimSlash(doc.issuer!) !== issuer) throw new DomainError(ErrorCode.DEPENDENCY_UNAVAILABLE, 'The discovery document names another issuer');
-        return doc as Discovery;
-      })();
-      this.discovery = { value, at: now };
+    if (!this.configuration || now - this.configuration.at > DISCOVERY_TTL_MS) {
+      const settings = this.settings;
+      const issuer = new URL(settings.issuer);
+      const value = oidc
+        .discovery(
+          issuer,
+          settings.clientId,
+          { [oidc.clockTolerance]: CLOCK_TOLERANCE_S },
+          oidc.ClientSecretBasic(settings.clientSecret),
+          {
+            // Left to itself the library trusts an id_token from the token endpoint on the strength of TLS
+            // alone (OIDC Core 3.1.3.7). Tiltas checks its signature against the published keys as well:
+            // a TLS-terminating proxy or a mis-issued certificate must not be enough to mint a session.
+            // libs/config allows a plain-http issuer outside production only (a provider on the same host).
+            execute: [oidc.enableNonRepudiationChecks, ...(issuer.protocol === 'http:' ? [oidc.allowInsecureRequests] : [])],
+            timeout: REQUEST_TIMEOUT_S,
+          },
+        )
+        .catch((err: unknown) => {
+          const message = errorChain(err).map((l) => l.message).filter(Boolean).slice(0, 2).join(': ');
+          throw new DomainError(ErrorCode.DEPENDENCY_UNAVAILABLE, `The identity provider's discovery document cannot be used: ${message.slice(0, 200)}`);
+        });
+      this.configuration = { value, at: now };
       value.catch(() => {
-        this.discovery = null;
+        this.configuration = null;
       });
     }
-    return this.discovery.value;
-  }
-
-  /** The provider's signing key by id; the key set is fetched again once when a new id appears (rotation). */
-  private async key(kid: string | undefined, discovery: Discovery): Promise<KeyObject> {
-    const cached = this.keys.get(kid ?? '');
-    if (cached) return cached;
-    const response = await fetch(discovery.jwks_uri, { signal: AbortSignal.timeout(10_000) });
-    if (!response.ok) throw new DomainError(ErrorCode.DEPENDENCY_UNAVAILABLE, `The identity provider's key set answered ${response.status}`);
-    const { keys } = (await response.json()) as { keys?: Array<JsonWebKey & { kid?: string; use?: string }> };
-    const signing = (keys ?? []).filter((k) => k.kty === 'RSA' && (k.use === undefined || k.use === 'sig'));
-    this.keys = new Map(signing.map((k) => [k.kid ?? '', createPublicKey({ key: k, format: 'jwk' })]));
-    const found = this.keys.get(kid ?? '') ?? (kid === undefined && signing.length === 1 ? [...this.keys.values()][0] : undefined);
-    if (!found) throw oidcFailure('the id_token is signed with an unknown key');
-    return found;
+    return this.configuration.value;
   }
 }

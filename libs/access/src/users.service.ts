@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { PASSWORD_MIN_LENGTH, generatePassword, hashPassword } from './password-hasher';
 import { Actor, Language, LANGUAGES, Role, SERVICE_ACCOUNT_ROLES, UserKind, isRole, roleMunicipalityProblem } from './roles';
 import { SessionStore } from './session-store';
+import { SignInThrottle } from './sign-in-throttle';
 import { UserEntity } from './user.entity';
 import { UsersRepository } from './users.repository';
 
@@ -151,6 +152,7 @@ export class UsersService {
     private readonly users: UsersRepository,
     private readonly audit: AuditService,
     private readonly sessions: SessionStore,
+    private readonly throttle: SignInThrottle,
     private readonly clock: Clock,
   ) {}
 
@@ -241,6 +243,22 @@ export class UsersService {
     // After the commit: the guard refuses disabled users anyway, this only frees their sessions at once.
     await this.sessions.destroyAllForUser(disabled.id);
     return toSummary(disabled);
+  }
+
+  /**
+   * Lifts a sign-in lockout before it runs out (a worker who mistyped and cannot wait). The counter is
+   * cleared inside the transaction that records the unlock, so an unlock that did not happen is not on
+   * the record, and one that is recorded happened. Whether the account was locked is said, not guessed.
+   */
+  async unlockSignIn(username: string, by: DbScope = SYSTEM_SCOPE('cli')): Promise<{ user: UserSummary; wasLocked: boolean }> {
+    return this.db.transaction(by, async (manager) => {
+      const user = await this.users.findByUsername(username, manager);
+      if (!user || (by.scope === 'municipal' && user.municipality !== by.municipality)) throw DomainError.notFound('user');
+      const wasLocked = await this.throttle.isAccountLocked(user.username);
+      await this.record(manager, by, 'user.sign_in_unlocked', user.id, { wasLocked });
+      await this.throttle.clearAccount(user.username);
+      return { user: toSummary(user), wasLocked };
+    });
   }
 
   /** The user a session or token acts for, if they may still act. */

@@ -126,4 +126,47 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ METRICS_TOKEN: 'short', DEMO_SECRETS_FILE: demoFile() })).toThrow(/METRICS_TOKEN: must be at least 32 characters/);
     expect(() => loadConfig({ METRICS_TOKEN: `${'m'.repeat(20)} ${'m'.repeat(20)}`, DEMO_SECRETS_FILE: demoFile() })).toThrow(/METRICS_TOKEN: printable ASCII, no spaces/);
   });
+
+  it('trusts no proxy unless told, and takes a hop count or a list of addresses, CIDRs and Express names', () => {
+    const trust = (value?: string) => loadConfig({ ...(value === undefined ? {} : { TRUST_PROXY: value }), DEMO_SECRETS_FILE: demoFile() }).http.trustProxy;
+    expect(trust()).toBe(false);
+    expect(trust('false')).toBe(false);
+    expect(trust('2')).toBe(2);
+    expect(trust('loopback')).toEqual(['loopback']);
+    expect(trust('loopback, 10.20.0.0/16,10.30.1.5, fd00::/8')).toEqual(['loopback', '10.20.0.0/16', '10.30.1.5', 'fd00::/8']);
+  });
+
+  it('refuses a TRUST_PROXY that would trust everyone or names no proxy, saying which entry is wrong', () => {
+    const load = (value: string) => () => loadConfig({ TRUST_PROXY: value, DEMO_SECRETS_FILE: demoFile() });
+    expect(load('true')).toThrow(/TRUST_PROXY: trusting every hop lets any client forge its address/);
+    expect(load('0')).toThrow(/TRUST_PROXY: a hop count must be 1 to 10/);
+    expect(load('10.0.0.0/33')).toThrow(/TRUST_PROXY: .*"10\.0\.0\.0\/33" has a prefix length outside 0\.\.32/);
+    expect(load('loopback,proxy.internal')).toThrow(/TRUST_PROXY: .*"proxy\.internal" is not an address, a CIDR or one of loopback, linklocal, uniquelocal/);
+    expect(load('10.0.0.1,,10.0.0.2')).toThrow(/TRUST_PROXY: .*an empty entry/);
+  });
+
+  it('keeps the per-address sign-in limit loose: 100 by default, never tighter than the per-account one', () => {
+    const config = loadConfig({ DEMO_SECRETS_FILE: demoFile() });
+    expect(config.auth).toMatchObject({ maxFailedSignIns: 5, lockoutMinutes: 15, maxFailedSignInsPerAddress: 100, addressWindowMinutes: 15 });
+    expect(() => loadConfig({ SIGN_IN_MAX_FAILURES: '10', SIGN_IN_MAX_FAILURES_PER_ADDRESS: '9', DEMO_SECRETS_FILE: demoFile() })).toThrow(
+      /SIGN_IN_MAX_FAILURES_PER_ADDRESS: must be at least SIGN_IN_MAX_FAILURES \(10\)/,
+    );
+  });
+
+  it('refuses a plain-http OpenID Connect issuer in production, and allows it in development', () => {
+    const production = {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://owner@db/tiltas',
+      APP_DATABASE_URL: 'postgres://tiltas_rw:Vq8-sT3n-Lk2-Rw9x@db/tiltas',
+      REDIS_URL: 'redis://r:6379',
+      SESSION_SECRET: 'x'.repeat(48),
+      CONTACTS_KEY: '0123456789abcdef'.repeat(4),
+      PUBLIC_URL: 'https://tiltas.example',
+      OIDC_CLIENT_ID: 'tiltas',
+      OIDC_CLIENT_SECRET: 'y'.repeat(40),
+    };
+    expect(() => loadConfig({ ...production, OIDC_ISSUER: 'http://idp.example/realms/lt' })).toThrow(/OIDC_ISSUER: must be https in production/);
+    expect(loadConfig({ ...production, OIDC_ISSUER: 'https://idp.example/realms/lt' }).auth.oidc?.issuer).toBe('https://idp.example/realms/lt');
+    expect(loadConfig({ OIDC_ISSUER: 'http://127.0.0.1:8080', OIDC_CLIENT_ID: 'tiltas', OIDC_CLIENT_SECRET: 's', DEMO_SECRETS_FILE: demoFile() }).auth.oidc?.issuer).toBe('http://127.0.0.1:8080');
+  });
 });

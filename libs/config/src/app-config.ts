@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
@@ -25,7 +26,17 @@ export interface AppConfig {
     /** How long a job's lock lives without renewal: a worker that died is noticed within about twice this. */
     readonly jobLockSeconds: number;
   };
-  readonly http: { readonly host: string; readonly port: number; readonly publicUrl: string };
+  readonly http: {
+    readonly host: string;
+    readonly port: number;
+    readonly publicUrl: string;
+    /**
+     * Express's `trust proxy`: which peers may tell the client's address in X-Forwarded-For. false trusts
+     * none (the peer's own address is the client's); a number trusts that many hops; a list names the
+     * proxies by address, CIDR or one of loopback, linklocal, uniquelocal.
+     */
+    readonly trustProxy: false | number | readonly string[];
+  };
   /** The bearer token Prometheus sends for /metrics; null: /metrics is off (404). */
   readonly metrics: { readonly token: string | null };
   readonly log: { readonly level: string; readonly pretty: boolean };
@@ -46,6 +57,9 @@ export interface AppConfig {
     readonly sessionAbsoluteHours: number;
     readonly maxFailedSignIns: number;
     readonly lockoutMinutes: number;
+    /** Failed sign-ins from one client address, any accounts, within addressWindowMinutes. */
+    readonly maxFailedSignInsPerAddress: number;
+    readonly addressWindowMinutes: number;
     readonly oidc: { readonly issuer: string; readonly clientId: string; readonly clientSecret: string; readonly roleClaim: string; readonly municipalityClaim: string } | null;
   };
   readonly ingest: {
@@ -100,6 +114,48 @@ const cron = z.string().refine((v) => v.trim().split(/\s+/).length >= 5 && v.tri
 /** A cron of whole minutes: the jobs it enqueues are named by their minute, so a finer one would collapse into one. */
 const minuteCron = z.string().refine((v) => v.trim().split(/\s+/).length === 5, 'must be a cron expression of 5 fields (minutes at the finest)');
 
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** One entry of a TRUST_PROXY list: an address, an address/prefix-length, or a name Express knows. */
+function proxyEntryProblem(entry: string): string | null {
+  if (PROXY_NAMES.includes(entry)) return null;
+  const [address, bits, extra] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return `"${entry}" is not an address, a CIDR or one of ${PROXY_NAMES.join(', ')}`;
+  if (bits === undefined) return null;
+  const max = family === 4 ? 32 : 128;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= max ? null : `"${entry}" has a prefix length outside 0..${max}`;
+}
+
+/**
+ * Off unless set: trusting X-Forwarded-For from anyone would let every client choose the address the
+ * sign-in limit counts. `true` (every hop) is refused for the same reason.
+ */
+const trustProxy = z
+  .string()
+  .optional()
+  .transform((value, ctx): false | number | string[] => {
+    const v = (value ?? '').trim();
+    if (v === '' || v === 'false' || v === 'off') return false;
+    if (/^\d+$/.test(v)) {
+      const hops = Number(v);
+      if (hops >= 1 && hops <= 10) return hops;
+      ctx.addIssue({ code: 'custom', message: 'a hop count must be 1 to 10 (unset or false trusts no proxy)' });
+      return z.NEVER;
+    }
+    if (v === 'true' || v === '*') {
+      ctx.addIssue({ code: 'custom', message: 'trusting every hop lets any client forge its address: give a hop count, loopback, or the proxies\' addresses' });
+      return z.NEVER;
+    }
+    const entries = v.split(',').map((e) => e.trim());
+    const problems = entries.map((e) => (e === '' ? 'an empty entry in the list' : proxyEntryProblem(e))).filter((p): p is string => p !== null);
+    if (problems.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `must be a hop count, or a comma-separated list of addresses, CIDRs, ${PROXY_NAMES.join(', ')}: ${problems.join('; ')}` });
+      return z.NEVER;
+    }
+    return entries;
+  });
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
@@ -113,6 +169,7 @@ const schema = z.object({
   PORT: int(0, 65535).default(3000),
   PUBLIC_URL: url(['http:', 'https:']).optional(),
   METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').regex(/^[\x21-\x7e]+$/, 'printable ASCII, no spaces').optional(),
+  TRUST_PROXY: trustProxy,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: z.enum(['true', 'false']).default('false'),
   SESSION_SECRET: z.string().optional(),
@@ -124,6 +181,8 @@ const schema = z.object({
   SESSION_ABSOLUTE_HOURS: int(1, 7 * 24).default(10),
   SIGN_IN_MAX_FAILURES: int(1, 100).default(5),
   SIGN_IN_LOCKOUT_MINUTES: int(1, 24 * 60).default(15),
+  SIGN_IN_MAX_FAILURES_PER_ADDRESS: int(1, 100_000).default(100),
+  SIGN_IN_ADDRESS_WINDOW_MINUTES: int(1, 24 * 60).default(15),
   OIDC_ISSUER: url(['https:', 'http:']).optional(),
   OIDC_CLIENT_ID: z.string().optional(),
   OIDC_CLIENT_SECRET: z.string().optional(),
@@ -257,6 +316,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     contactsKey = decodeKey(raw.CONTACTS_KEY);
     if (!contactsKey) problems.push('CONTACTS_KEY: must be 32 bytes, as 64 hex characters or base64');
   }
+  // An address is shared by a whole office behind NAT or a proxy: its limit must not be the tighter one.
+  if (raw.SIGN_IN_MAX_FAILURES_PER_ADDRESS < raw.SIGN_IN_MAX_FAILURES) {
+    problems.push(`SIGN_IN_MAX_FAILURES_PER_ADDRESS: must be at least SIGN_IN_MAX_FAILURES (${raw.SIGN_IN_MAX_FAILURES}), or one mistyping colleague locks out everyone sharing the address`);
+  }
+  // Discovery, keys and tokens over plain http could be swapped in transit: development only.
+  if (production && raw.OIDC_ISSUER && new URL(raw.OIDC_ISSUER).protocol !== 'https:') problems.push('OIDC_ISSUER: must be https in production');
   if (raw.OIDC_ISSUER && (!raw.OIDC_CLIENT_ID || !raw.OIDC_CLIENT_SECRET)) {
     problems.push('OIDC_CLIENT_ID, OIDC_CLIENT_SECRET: required when OIDC_ISSUER is set');
   }
@@ -297,8 +362,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     redis: { url: raw.REDIS_URL ?? DEV_REDIS_URL, prefix: raw.REDIS_PREFIX },
     queue: { jobLockSeconds: raw.JOB_LOCK_SECONDS },
-    http: { host: raw.HOST, port: raw.PORT, publicUrl },
     metrics: { token: raw.METRICS_TOKEN ?? null },
+    http: { host: raw.HOST, port: raw.PORT, publicUrl, trustProxy: raw.TRUST_PROXY },
     log: { level: raw.LOG_LEVEL, pretty: raw.LOG_PRETTY === 'true' },
     secrets: { sessionSecret, contactsKey, contactsKeyId: raw.CONTACTS_KEY_ID, demo },
     pseudonymisation: { keyFile: raw.PSEUDONYM_KEY_FILE ?? null },
@@ -307,6 +372,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       sessionAbsoluteHours: raw.SESSION_ABSOLUTE_HOURS,
       maxFailedSignIns: raw.SIGN_IN_MAX_FAILURES,
       lockoutMinutes: raw.SIGN_IN_LOCKOUT_MINUTES,
+      maxFailedSignInsPerAddress: raw.SIGN_IN_MAX_FAILURES_PER_ADDRESS,
+      addressWindowMinutes: raw.SIGN_IN_ADDRESS_WINDOW_MINUTES,
       oidc: raw.OIDC_ISSUER
         ? {
             issuer: raw.OIDC_ISSUER,

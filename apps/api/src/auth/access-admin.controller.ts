@@ -68,6 +68,13 @@ export class AccessAdminController {
     return this.users.disableUser(username, actorScope(actor));
   }
 
+  @Post('users/:username/unlock')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Lift a sign-in lockout before it runs out; says whether the account was locked' })
+  unlockUser(@CurrentActor() actor: Actor, @Param('username') username: string): Promise<{ user: UserSummary; wasLocked: boolean }> {
+    return this.users.unlockSignIn(username, actorScope(actor));
+  }
+
   @Post('service-accounts')
   @ApiOperation({ summary: 'Add a service account (AUDITOR or ADMIN, no sign-in) for a machine client; then create its token' })
   addServiceAccount(@CurrentActor() actor: Actor, @Body() body: AddServiceAccountDto): Promise<UserSummary> {

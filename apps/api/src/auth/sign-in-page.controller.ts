@@ -114,10 +114,11 @@ export class SignInPageController {
     @Query('code') code: string | undefined,
     @Query('state') state: string | undefined,
     @Query('error') error: string | undefined,
+    @Query('iss') iss: string | undefined,
     @Res() res: Response,
   ): Promise<void> {
     try {
-      const { session, next } = await this.oidc.complete({ code, state, error });
+      const { session, next } = await this.oidc.complete({ code, state, error, iss });
       setSessionCookie(res, session, this.config);
       res.redirect(303, next);
     } catch (err) {

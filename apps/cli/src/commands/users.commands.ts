@@ -59,6 +59,15 @@ export function registerUsersCommands(program: Command, io: CliIo): void {
     });
 
   users
+    .command('unlock')
+    .description('lift a sign-in lockout now instead of when it runs out (the address limit is left as it is)')
+    .argument('<username>')
+    .action(async (username: string) => {
+      const { user, wasLocked } = await withApp((app) => app.get(UsersService).unlockSignIn(username));
+      io.out(wasLocked ? `unlocked ${user.username}: they may sign in again` : `${user.username} was not locked out; their failed sign-ins are forgotten`);
+    });
+
+  users
     .command('demo')
     .description('create the demo users (one per role in LT-57 and LT-15, national auditor and admin) with fresh passwords and print their sign-ins')
     .action(async () => {
