@@ -8,9 +8,13 @@
  *   - Tiltas's full accept (validate, COPY, quarantine, index, analyse, activate with its audit entry) of
  *     population, of employment and of all registers;
  *   - the ratios to the targets (validated ≥ 300,000 rows/s; population ≤ 1.6× raw; all ≤ 1.8× raw) and
- *     the peak RSS of this process, which runs the ingest exactly as the worker does (target < 600 MB).
+ *     the peak RSS of this process, which runs the ingest exactly as the worker does (target < 600 MB);
+ *   - the CSV parser on one 10 MB and one 40 MB record (a quoted field full of commas, doubled quotes and
+ *     line breaks, and an unquoted one), with the ratio of their times: parsing is linear when the 40 MB
+ *     record takes at most 4.5× the 10 MB one (it was quadratic: 15 s for 40 MB).
  *
  *   npm run bench:ingest -- [--people 2900000] [--as-of 2026-10-01] [--dir /tmp/tiltas-bench-ingest-2900000]
+ *   npm run bench:ingest -- --long-record-only      (the long-record line alone: no nation, no database)
  *
  * The nation is generated in a child process (so its memory is not counted) into --dir, or reused when
  * it is there. The benchmark creates and drops its own databases on DATABASE_URL's server. Both sides get
@@ -32,6 +36,7 @@ import {
   findExtractPairs,
   IngestOutcome,
   IngestService,
+  parseCsv,
   readExtract,
   REGISTER_CODES,
   RegisterCode,
@@ -127,6 +132,44 @@ async function validatedThroughput(register: RegisterCode): Promise<{ rows: numb
   return { rows: totals.rows, seconds: seconds(start) };
 }
 
+/** One record of about `bytes` bytes after a short header, as a file: quoted (commas, `""`, line breaks) or not. */
+function longRecordFile(bytes: number, quoted: boolean): Buffer {
+  const unit = quoted ? 'Gedimino pr. 9, ""B"",\n' : 'Gedimino pr. 9 B ';
+  const body = unit.repeat(Math.round(bytes / unit.length));
+  return Buffer.from(`pseudonym,address\nabc,${quoted ? `"${body}"` : body}\nabd,short\n`);
+}
+
+/** Seconds to parse `file` as the ingest reads it (1 MiB chunks), best of 3, checking what came out. */
+async function parseSeconds(file: Buffer): Promise<number> {
+  let best = Infinity;
+  for (let run = 0; run < 3; run++) {
+    const start = process.hrtime.bigint();
+    let records = 0;
+    let longest = 0;
+    const chunks = (async function* () {
+      for (let at = 0; at < file.length; at += 1 << 20) yield file.subarray(at, at + (1 << 20));
+    })();
+    for await (const batch of parseCsv(chunks)) {
+      records += batch.length;
+      for (const r of batch) longest = Math.max(longest, r.fields[1]?.length ?? 0);
+    }
+    best = Math.min(best, seconds(start));
+    if (records !== 3 || longest < file.length / 2) throw new Error(`long record parsed wrongly: ${records} records, longest field ${longest}`);
+  }
+  return best;
+}
+
+async function longRecordLines(): Promise<void> {
+  for (const quoted of [true, false]) {
+    const small = await parseSeconds(longRecordFile(10 * 1024 * 1024, quoted));
+    const large = await parseSeconds(longRecordFile(40 * 1024 * 1024, quoted));
+    line(
+      `CSV parse, one ${quoted ? 'quoted' : 'unquoted'} record 10 MB / 40 MB`,
+      `${small.toFixed(3)} s / ${large.toFixed(3)} s  ${(large / small).toFixed(2)}× (target ≤ 4.5×)`,
+    );
+  }
+}
+
 function rss(): number {
   // maxRSS is in kilobytes: the peak of this process so far.
   return Math.round(process.resourceUsage().maxRSS / 1024);
@@ -137,6 +180,7 @@ function line(label: string, value: string): void {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--long-record-only')) return longRecordLines();
   if (!existsSync(join(DIR, 'population.manifest.json'))) {
     if (process.argv.includes('--generate-only')) {
       await generateNation({ people: PEOPLE, asOf: AS_OF, seed: 'bench-ingest', outDir: DIR });
@@ -224,6 +268,9 @@ async function main(): Promise<void> {
     await app.close();
     await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   }
+  // Last, so its large strings are not in the ingest's peak RSS.
+  process.stdout.write('\n');
+  await longRecordLines();
 }
 
 main().catch((err: unknown) => {
