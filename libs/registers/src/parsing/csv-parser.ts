@@ -81,7 +81,13 @@ export class CsvParser {
   private state = State.RecordStart;
   /** The fields completed so far of the record in progress, and the text of the one being read. */
   private fields: string[] = [];
+  /**
+   * The field being read: `value` holds what earlier pushes gave it (one flat piece per push), `pieces`
+   * what this push gives, joined once (a field of many `""` is thousands of slices, and adding them up
+   * one by one would build a tree of as many strings).
+   */
   private value = '';
+  private readonly pieces: string[] = [];
   /** Physical line of the next character, and the line on which the record in progress started. */
   private line = 1;
   private recordLine = 1;
@@ -195,7 +201,7 @@ export class CsvParser {
 
         case State.Unquoted: {
           const end = nextSpecial(buf, pos, len);
-          if (!this.skipping && end > pos) this.value += buf.slice(pos, end);
+          if (!this.skipping && end > pos) this.pieces.push(buf.slice(pos, end));
           pos = end;
           if (end === len) continue;
           const c = buf.charCodeAt(end);
@@ -219,7 +225,13 @@ export class CsvParser {
           const q = buf.indexOf('"', pos);
           const end = q === -1 ? len : q;
           this.line += countLineFeeds(buf, pos, end);
-          if (!this.skipping && end > pos) this.value += buf.slice(pos, end);
+          if (q !== -1 && q + 1 < len && buf.charCodeAt(q + 1) === QUOTE) {
+            // `""`: the text and one quote in one piece, and the scan stays inside the quotes.
+            if (!this.skipping) this.pieces.push(buf.slice(pos, q + 1));
+            pos = q + 2;
+            continue;
+          }
+          if (!this.skipping && end > pos) this.pieces.push(buf.slice(pos, end));
           pos = end;
           if (q !== -1) {
             this.state = State.QuoteInQuoted;
@@ -231,7 +243,7 @@ export class CsvParser {
         case State.QuoteInQuoted: {
           const c = buf.charCodeAt(pos);
           if (c === QUOTE) {
-            if (!this.skipping) this.value += '"';
+            if (!this.skipping) this.pieces.push('"');
             this.state = State.Quoted;
             pos += 1;
           } else if (c === COMMA) {
@@ -269,14 +281,26 @@ export class CsvParser {
         this.skipping = true;
         this.fields = [];
         this.value = '';
+        this.pieces.length = 0;
+      } else if (this.pieces.length > 0) {
+        this.value = this.fieldText();
       }
     }
     return out;
   }
 
+  /** The text of the field being read, taking this push's pieces out. */
+  private fieldText(): string {
+    const pieces = this.pieces;
+    const text = pieces.length === 0 ? '' : pieces.length === 1 ? pieces[0] : pieces.join('');
+    pieces.length = 0;
+    return this.value.length === 0 ? text : this.value + text;
+  }
+
   private endField(): void {
-    if (!this.skipping) this.fields.push(this.value);
+    if (!this.skipping) this.fields.push(this.fieldText());
     this.value = '';
+    this.pieces.length = 0;
     this.state = State.FieldStart;
   }
 
@@ -289,11 +313,12 @@ export class CsvParser {
     if (tooLong) {
       out.push({ line: this.recordLine, fields: [], tooLong: this.maxRecordBytes });
     } else {
-      this.fields.push(this.value);
+      this.fields.push(this.fieldText());
       out.push({ line: this.recordLine, fields: this.fields });
     }
     this.fields = [];
     this.value = '';
+    this.pieces.length = 0;
     this.skipping = false;
     this.carriedBytes = 0;
     this.state = State.RecordStart;
