@@ -243,6 +243,23 @@ describe('CsvParser with a maximum record length', () => {
     ]);
   });
 
+  it('leaves nothing of a record found too long only after a push to the record after it', () => {
+    const parser = new CsvParser({ maxRecordBytes: 2 });
+    expect(parser.push('a')).toEqual([]);
+    expect(parser.push('\u{1F600}\n""\n')).toEqual([
+      { line: 1, fields: [], tooLong: 2 },
+      { line: 2, fields: [''] },
+    ]);
+  });
+
+  it('joins a field carried over many pushes into the same text', () => {
+    const parser = new CsvParser();
+    parser.push('h\n"');
+    const parts = Array.from({ length: 300 }, (_, i) => `${i},""x"",\n`.repeat(200));
+    for (const part of parts) expect(parser.push(part)).toEqual([]);
+    expect(parser.push('"\n')).toEqual([{ line: 2, fields: [parts.join('').replace(/""/g, '"')] }]);
+  });
+
   it('still refuses a malformed long record: its end would be a guess', async () => {
     await expect(parseText(`a\n"${long(200)}"x\n`, [50], { maxRecordBytes: max })).rejects.toThrow('line 2: text after the closing quote');
   });
