@@ -12,6 +12,7 @@ import { CreateExtractIngest1764000004000 } from './1764000004000-CreateExtractI
 import { CreateOutreach1764000006000 } from './1764000006000-CreateOutreach';
 import { CreateMessages1764000007000 } from './1764000007000-CreateMessages';
 import { BoundAuditGapCheck1764000008500 } from './1764000008500-BoundAuditGapCheck';
+import { AddUploadPurge1764000010000 } from './1764000010000-AddUploadPurge';
 import { AddServiceAccounts1764000012000 } from './1764000012000-AddServiceAccounts';
 import { AddReferralTracking1764000017000 } from './1764000017000-AddReferralTracking';
 
@@ -30,6 +31,7 @@ export const MIGRATIONS: Array<new () => MigrationInterface> = [
   CreateOutreach1764000006000,
   CreateMessages1764000007000,
   BoundAuditGapCheck1764000008500,
+  AddUploadPurge1764000010000,
   AddServiceAccounts1764000012000,
   AddReferralTracking1764000017000,
 ];

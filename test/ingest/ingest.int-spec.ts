@@ -202,6 +202,21 @@ describe('ingest of register extracts', () => {
       await expectRejectedLeavingNothing(await writeDelivery(await freshDir('trunc'), 'population', text), 'population', /CSV line 7/);
     });
 
+    it('an extract whose only row is quarantined (1 of 1 is within the share, but nothing good is left)', async () => {
+      const [row] = populationRows(4000, 4001);
+      const dir = await writeDelivery(await freshDir('only-bad'), 'population', csvOf(POPULATION_HEADER, [row.replace(',F,', ',W,').replace(',M,', ',W,')]));
+      const o = await expectRejectedLeavingNothing(dir, 'population', /^all 1 row is quarantined: an extract needs at least one valid row$/);
+      expect(o).toMatchObject({ rows: 1, quarantined: 1 });
+    });
+
+    it('bytes that are not UTF-8, naming their own line and column rather than the first', async () => {
+      const rows = populationRows(4100, 4400);
+      const before = Buffer.from(csvOf(POPULATION_HEADER, rows.slice(0, 250)));
+      const bad = Buffer.concat([before, Buffer.from(`${pseudonymOf(9)},2000-01-01,F,LT-1`), Buffer.from([0xff]), Buffer.from(`3,2020-01-01,,\n`)]);
+      const o = await expectRejectedLeavingNothing(await writeDelivery(await freshDir('utf8'), 'population', bad), 'population', /^CSV line 252, column 83: the file is not valid UTF-8 \(byte 0xff begins no valid character\)$/);
+      expect(o.quarantined).toBe(0);
+    });
+
     it('more than 1% of rows quarantined (one row more than allowed)', async () => {
       const rows = populationRows(2000, 2300);
       for (const i of [10, 20, 30, 40]) rows[i] = rows[i].replace('2000-01-', '2023-02-29x');
@@ -254,6 +269,24 @@ describe('ingest of register extracts', () => {
     expect(quoted).toEqual([{ line: 8, employer: 'Quoted, "employer"\nwith a line break' }]);
     const leap = await db.query<{ n: string }>(`SELECT count(*) AS n FROM reg_employment WHERE employed_from = '2024-02-29'`);
     expect(leap[0].n).toBe('1');
+  });
+
+  it('quarantines a row longer than MAX_RECORD_BYTES as too long, naming the limit, and loads the rest', async () => {
+    const rows = populationRows(5000, 5200);
+    // A quoted field of 70 KiB with commas and line breaks in it: the row is skipped to its true end.
+    rows[20] = `${pseudonymOf(5020)},2000-01-01,F,"${'LT-13, \n'.repeat(9000)}",2020-01-01,,`;
+    const dir = await writeDelivery(await freshDir('long-row'), 'population', csvOf(POPULATION_HEADER, rows), { asOf: '2026-10-15' });
+    const [outcome] = await load(dir);
+    expect(outcome).toMatchObject({ status: 'ACCEPTED', rows: 200, quarantined: 1 });
+    const q = await db.query<{ line: number; column_name: string | null; reason: string }>(
+      `SELECT line, column_name, reason FROM extract_quarantine WHERE extract_id = $1`,
+      [outcome.extractId],
+    );
+    expect(q).toEqual([{ line: 22, column_name: null, reason: 'row is longer than the 65536 bytes allowed (MAX_RECORD_BYTES)' }]);
+    const seen = await visible('population');
+    expect(seen.rows).toBe(199);
+    // The lines after the long row keep their physical numbers (its 9000 line breaks counted).
+    expect(seen.lines.slice(19, 21)).toEqual([21, 9023]);
   });
 
   it('quarantines every later row of a person in a one-row-per-person register, naming the first line', async () => {

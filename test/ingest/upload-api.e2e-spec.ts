@@ -62,7 +62,8 @@ describe('uploading an extract through the api', () => {
     let res: request.Response | undefined;
     for (let i = 0; i < 300; i++) {
       res = await request(api.getHttpServer()).get(`/api/extracts/uploads/${id}`).set('Authorization', `Bearer ${adminToken}`).expect(200);
-      if (res.body.status === 'DONE' || res.body.status === 'FAILED') return res;
+      // Final once the ingest is done and the files are shredded, which follows at once.
+      if ((res.body.status === 'DONE' || res.body.status === 'FAILED') && res.body.purgedAt) return res;
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`upload ${id} did not finish: ${JSON.stringify(res?.body)}`);
@@ -76,7 +77,8 @@ describe('uploading an extract through the api', () => {
     expect(done.body).toMatchObject({ status: 'DONE', outcome: { status: 'ACCEPTED', rows: 150, quarantined: 0 } });
     const rows = await db.query<{ n: string }>(`SELECT count(*) AS n FROM reg_population p JOIN extract e ON e.id = p.extract_id AND e.status = 'ACTIVE'`);
     expect(rows[0].n).toBe('150');
-    expect(await readdir(join(storageDir, queued.body.id))).toEqual(['population.csv', 'population.manifest.json']);
+    // Ingested and so shredded: the folder of the upload is gone, and only the empty incoming/ is left.
+    expect(await readdir(storageDir)).toEqual(['incoming']);
 
     const list = await request(api.getHttpServer()).get('/api/extracts?register=population').set('Authorization', `Bearer ${adminToken}`).expect(200);
     expect(list.body).toEqual([expect.objectContaining({ register: 'population', status: 'ACTIVE', rows: 150, source: 'upload' })]);

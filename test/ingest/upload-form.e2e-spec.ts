@@ -81,13 +81,15 @@ describe('uploading an extract with the plain form, without script', () => {
     const res = await post(await formAction()).set('Origin', origin).expect(303);
     const id = /^\/admin\/extracts\/uploads\/([0-9a-f-]{36})$/.exec(res.headers.location)?.[1];
     expect(id).toBeDefined();
-    let status = '';
-    for (let i = 0; i < 300 && status !== 'DONE' && status !== 'FAILED'; i++) {
+    let purged = false;
+    for (let i = 0; i < 300 && !purged; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      status = (await db.query<{ status: string }>('SELECT status FROM extract_upload WHERE id = $1', [id]))[0].status;
+      purged = (await db.query<{ purged: boolean }>('SELECT purged_at IS NOT NULL AS purged FROM extract_upload WHERE id = $1', [id]))[0].purged;
     }
     const page = await http().get(res.headers.location).set('Cookie', admin.cookie).set('Accept', 'text/html').expect(200);
     expect(page.text).toContain('id="upload-verdict"');
+    // The page says when the files were shredded, which follows the ingest at once.
+    expect(page.text).toContain('id="upload-purged"');
     const active = await db.query<{ rows: number; n: string }>(
       `SELECT e.rows, (SELECT count(*) FROM reg_population p WHERE p.extract_id = e.id) AS n FROM extract e
        JOIN extract_upload u ON u.extract_id = e.id WHERE u.id = $1 AND e.status = 'ACTIVE'`,

@@ -3,6 +3,9 @@ import { runMigrations } from '@tiltas/database';
 import { MIGRATIONS } from '@tiltas/migrations';
 import IORedis from 'ioredis';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from 'pg';
 
 /**
@@ -28,6 +31,8 @@ export function testConfig(databaseName: string, env: NodeJS.ProcessEnv = {}): A
     SESSION_SECRET: randomBytes(32).toString('hex'),
     CONTACTS_KEY: randomBytes(32).toString('hex'),
     LOG_LEVEL: 'silent',
+    // Uploads of one test file stay in a private folder of its own (mkdtemp makes it 0700).
+    STORAGE_DIR: mkdtempSync(join(tmpdir(), 'tiltas-storage-')),
     DB_POOL_SIZE: '5',
     ...env,
   });

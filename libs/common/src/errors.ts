@@ -17,6 +17,8 @@ export enum ErrorCode {
   LAWFUL_BASIS_MISSING = 'LAWFUL_BASIS_MISSING',
   /** An extract was rejected whole. 422. */
   EXTRACT_REJECTED = 'EXTRACT_REJECTED',
+  /** The request carries more than a configured limit allows (an upload past MAX_UPLOAD_BYTES). 413. */
+  PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
   /** Too many attempts; try later. 429. */
   RATE_LIMITED = 'RATE_LIMITED',
   /** A service Tiltas needs (PostgreSQL, Redis) cannot be reached. 503. */

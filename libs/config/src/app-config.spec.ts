@@ -34,6 +34,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ AUDIT_SEAL_CRON: '*/5 * * * * *', DEMO_SECRETS_FILE: demoFile() })).toThrow(/AUDIT_SEAL_CRON: must be a cron expression of 5 fields/);
   });
 
+  it('limits records to 64 KiB and uploads to 2 GiB and shreds stuck uploads after 24 hours unless told, refusing limits out of range', () => {
+    expect(loadConfig({ DEMO_SECRETS_FILE: demoFile() }).ingest).toMatchObject({ maxRecordBytes: 65_536, maxUploadBytes: 2_147_483_648, uploadStuckHours: 24 });
+    expect(loadConfig({ MAX_UPLOAD_BYTES: '4096', UPLOAD_STUCK_HOURS: '2', DEMO_SECRETS_FILE: demoFile() }).ingest).toMatchObject({ maxUploadBytes: 4096, uploadStuckHours: 2 });
+    let error: unknown;
+    try {
+      loadConfig({ MAX_RECORD_BYTES: '10', MAX_UPLOAD_BYTES: 'big', UPLOAD_STUCK_HOURS: '0', DEMO_SECRETS_FILE: demoFile() });
+    } catch (e) {
+      error = e;
+    }
+    expect((error as ConfigError).problems.map((p) => p.split(':')[0]).sort()).toEqual(['MAX_RECORD_BYTES', 'MAX_UPLOAD_BYTES', 'UPLOAD_STUCK_HOURS']);
+  });
+
   it('runs in development with nothing set, on generated demo secrets that it marks as such', () => {
     const file = demoFile();
     const config = loadConfig({ DEMO_SECRETS_FILE: file });

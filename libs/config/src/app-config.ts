@@ -66,6 +66,12 @@ export interface AppConfig {
     readonly maxQuarantineRatio: number;
     readonly storageDir: string;
     readonly copyBatchRows: number;
+    /** The longest CSV record kept, in bytes; a longer row is quarantined as too long. */
+    readonly maxRecordBytes: number;
+    /** The largest CSV an upload may carry, in bytes; a larger one is refused while it streams. */
+    readonly maxUploadBytes: number;
+    /** Hours after which an upload that never finished, or was never ingested, is deleted by retention. */
+    readonly uploadStuckHours: number;
   };
   readonly identification: {
     readonly cron: string;
@@ -191,6 +197,9 @@ const schema = z.object({
   QUARANTINE_MAX_RATIO: z.coerce.number().min(0).max(1).default(0.01),
   STORAGE_DIR: z.string().default('var/uploads'),
   COPY_BATCH_ROWS: int(100, 1_000_000).default(20_000),
+  MAX_RECORD_BYTES: int(1024, 1024 * 1024 * 1024).default(64 * 1024),
+  MAX_UPLOAD_BYTES: int(1024, Number.MAX_SAFE_INTEGER).default(2 * 1024 * 1024 * 1024),
+  UPLOAD_STUCK_HOURS: int(1, 24 * 365).default(24),
   IDENTIFY_CRON: cron.default('0 3 * * *'),
   DECLINE_COOLOFF_DAYS: int(0, 3650).default(180),
   UNREACHABLE_AFTER_ATTEMPTS: int(1, 50).default(3),
@@ -384,7 +393,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
           }
         : null,
     },
-    ingest: { maxQuarantineRatio: raw.QUARANTINE_MAX_RATIO, storageDir: raw.STORAGE_DIR, copyBatchRows: raw.COPY_BATCH_ROWS },
+    ingest: {
+      maxQuarantineRatio: raw.QUARANTINE_MAX_RATIO,
+      storageDir: raw.STORAGE_DIR,
+      copyBatchRows: raw.COPY_BATCH_ROWS,
+      maxRecordBytes: raw.MAX_RECORD_BYTES,
+      maxUploadBytes: raw.MAX_UPLOAD_BYTES,
+      uploadStuckHours: raw.UPLOAD_STUCK_HOURS,
+    },
     identification: { cron: raw.IDENTIFY_CRON, declineCooloffDays: raw.DECLINE_COOLOFF_DAYS },
     outreach: { unreachableAfterAttempts: raw.UNREACHABLE_AFTER_ATTEMPTS, revealsPerHour: raw.REVEALS_PER_HOUR, referralLinkDays: raw.REFERRAL_LINK_DAYS },
     retention: {

@@ -15,5 +15,7 @@ export * from './ingest/ingest.service';
 export * from './ingest/extracts-query.service';
 export * from './ingest/uploads.service';
 export * from './ingest/upload-ingest.service';
+export * from './ingest/upload-purge.service';
+export * from './ingest/upload-storage';
 export * from './ingest/retention.service';
 export * from './registers.module';

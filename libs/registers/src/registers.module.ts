@@ -6,11 +6,13 @@ import { ExtractsQueryService } from './ingest/extracts-query.service';
 import { IngestService } from './ingest/ingest.service';
 import { RetentionService } from './ingest/retention.service';
 import { UploadIngestService } from './ingest/upload-ingest.service';
+import { UploadPurgeService } from './ingest/upload-purge.service';
+import { UploadStorage } from './ingest/upload-storage';
 import { UploadsService } from './ingest/uploads.service';
 
 export interface RegistersModuleOptions {
   /**
-   * Also provide ingest and retention (IngestService, UploadIngestService, RetentionService), which need
+   * Also provide ingest and retention (IngestService, UploadIngestService, UploadPurgeService, RetentionService), which need
    * the owner's rights: the worker and the CLI, with DatabaseModule.forRoot({ owner: true }). The api
    * leaves it off and gets the read side and uploads only.
    */
@@ -25,14 +27,15 @@ export class RegistersModule {
       ? [
           IngestService,
           UploadIngestService,
+          UploadPurgeService,
           RetentionService,
         ]
       : [];
     return {
       module: RegistersModule,
       imports: [AuditModule, ContactsModule, ...(options.ingest ? [LawfulBasesModule] : [])],
-      providers: [ExtractsQueryService, UploadsService, ...ingest],
-      exports: [ExtractsQueryService, UploadsService, ...(options.ingest ? [IngestService, UploadIngestService, RetentionService] : [])],
+      providers: [ExtractsQueryService, UploadsService, UploadStorage, ...ingest],
+      exports: [ExtractsQueryService, UploadsService, UploadStorage, ...(options.ingest ? [IngestService, UploadIngestService, UploadPurgeService, RetentionService] : [])],
     };
   }
 }

@@ -1,14 +1,13 @@
-import { Controller, Get, Inject, Param, ParseUUIDPipe, Post, Query, Req, Res, UploadedFiles, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, Param, ParseUUIDPipe, Post, Query, Req, Res, UploadedFiles, UseInterceptors } from '@nestjs/common';
 import { FileFieldsInterceptor } from '@nestjs/platform-express';
 import { Actor, CurrentActor, NationalOnly, Roles } from '@tiltas/access';
 import { DomainError } from '@tiltas/common';
-import { APP_CONFIG, AppConfig } from '@tiltas/config';
-import { ExtractSummary, ExtractsQueryService, QuarantineListing, UploadsService, UploadView } from '@tiltas/registers';
+import { ExtractSummary, ExtractsQueryService, QuarantineListing, UploadsService, UploadStorage, UploadView } from '@tiltas/registers';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MANIFEST_MAX_BYTES, StoredPart, uploadDir } from './extracts-upload.storage';
+import { StoredPart } from './extracts-upload.storage';
 
 type UploadParts = { csv?: StoredPart[]; manifest?: StoredPart[] };
 
@@ -24,7 +23,7 @@ type UploadParts = { csv?: StoredPart[]; manifest?: StoredPart[] };
 @Roles('ADMIN')
 export class ExtractsController {
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly storage: UploadStorage,
     private readonly uploads: UploadsService,
     private readonly extracts: ExtractsQueryService,
   ) {}
@@ -47,22 +46,23 @@ export class ExtractsController {
   private async store(actor: Actor, parts: UploadParts): Promise<UploadView> {
     const csv = parts.csv?.[0];
     const manifest = parts.manifest?.[0];
+    let id: string | null = null;
     try {
       this.uploads.assertMayUpload(actor);
       const missing = [csv ? null : 'csv', manifest ? null : 'manifest'].filter((m) => m !== null);
       if (missing.length > 0) throw DomainError.validation(`the upload needs both files: missing ${missing.join(' and ')}`);
-      if (manifest!.size > MANIFEST_MAX_BYTES) throw DomainError.validation(`the manifest is larger than ${MANIFEST_MAX_BYTES} bytes`);
       const register = registerNamed(await readFile(manifest!.path, 'utf8'));
-      const id = randomUUID();
-      const dir = uploadDir(this.config, id);
-      await mkdir(dir, { recursive: true });
+      id = randomUUID();
+      const dir = await this.storage.createUploadDir(id);
       const csvPath = join(dir, `${register}.csv`);
       const manifestPath = join(dir, `${register}.manifest.json`);
       await rename(csv!.path, csvPath);
       await rename(manifest!.path, manifestPath);
       return await this.uploads.enqueue({ id, register, csvPath, manifestPath, csvBytes: csv!.size, uploadedBy: actor.userId }, actor);
     } catch (err) {
+      // Nothing of a refused upload stays: the parts where they arrived, or the folder they were moved to.
       await Promise.all([csv, manifest].map((p) => (p ? rm(p.path, { force: true }) : undefined)));
+      if (id) await this.storage.removeUpload(id);
       throw err;
     }
   }

@@ -10,6 +10,7 @@ const STATUS: Record<ErrorCode, number> = {
   [ErrorCode.NOT_FOUND]: HttpStatus.NOT_FOUND,
   [ErrorCode.CONFLICT]: HttpStatus.CONFLICT,
   [ErrorCode.EXTRACT_REJECTED]: HttpStatus.UNPROCESSABLE_ENTITY,
+  [ErrorCode.PAYLOAD_TOO_LARGE]: HttpStatus.PAYLOAD_TOO_LARGE,
   [ErrorCode.RATE_LIMITED]: HttpStatus.TOO_MANY_REQUESTS,
   [ErrorCode.DEPENDENCY_UNAVAILABLE]: HttpStatus.SERVICE_UNAVAILABLE,
 };
@@ -49,6 +50,7 @@ function httpCode(status: number): string {
     case 403: return ErrorCode.FORBIDDEN;
     case 404: return ErrorCode.NOT_FOUND;
     case 409: return ErrorCode.CONFLICT;
+    case 413: return ErrorCode.PAYLOAD_TOO_LARGE;
     case 429: return ErrorCode.RATE_LIMITED;
     default: return `HTTP_${status}`;
   }

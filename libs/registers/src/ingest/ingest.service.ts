@@ -208,7 +208,7 @@ export class IngestService {
     let totals: ExtractTotals;
     try {
       await copy.write(format.header);
-      totals = await consumeExtract(readExtract(createReadStream(csvPath, { highWaterMark: READ_CHUNK }), declaration), async (batch) => {
+      totals = await consumeExtract(readExtract(createReadStream(csvPath, { highWaterMark: READ_CHUNK }), declaration, { maxRecordBytes: this.config.ingest.maxRecordBytes }), async (batch) => {
         // Past the limit the extract is rejected anyway: stop keeping rows that will never be shown.
         for (const row of batch.quarantined) if (quarantine.length <= limit) quarantine.push(row);
         if (screen) for (const row of batch.valid) screen.add(row.values[pseudonymIndex] as string);
@@ -233,6 +233,17 @@ export class IngestService {
         quarantined,
       );
     if (totals.quarantined > limit) throw tooMany(totals.quarantined);
+    // Rows that are all bad say the file is not what the register meant to send, and would replace the
+    // register's data with nothing; the share rule lets that through for a small extract (1 bad row of
+    // 1 is within its one-row tolerance). A header-only extract stays accepted: a register may honestly
+    // have nobody to report (no releases this period).
+    if (totals.rows > 0 && totals.quarantined === totals.rows) {
+      throw new Rejection(
+        `all ${totals.rows} row${totals.rows === 1 ? ' is' : 's are'} quarantined: an extract needs at least one valid row`,
+        totals.rows,
+        totals.quarantined,
+      );
+    }
 
     await client.query(`SET work_mem = '256MB'; SET maintenance_work_mem = '512MB'`);
     await this.extracts.insertQuarantine(client, extractId, quarantine);

@@ -1,12 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { IngestOutcome } from './ingest-outcome';
 import { IngestService } from './ingest.service';
+import { UploadPurgeService } from './upload-purge.service';
 import { UploadsService } from './uploads.service';
 
 /**
  * The worker's side of an upload: ingest the stored pair and record the outcome on the upload. A
  * rejection is an expected outcome (the job completes and says why); an unexpected error throws so the
- * queue retries, and the ingest takes over its own half-done load.
+ * queue retries, and the ingest takes over its own half-done load. Once the outcome is recorded the
+ * upload's files are shredded: whatever the outcome, nothing more is to be read from them.
  */
 @Injectable()
 export class UploadIngestService {
@@ -15,12 +17,15 @@ export class UploadIngestService {
   constructor(
     private readonly uploads: UploadsService,
     private readonly ingest: IngestService,
+    private readonly purge: UploadPurgeService,
   ) {}
 
   async run(uploadId: string): Promise<IngestOutcome | null> {
     const upload = await this.uploads.claim(uploadId);
     if (!upload) {
-      this.logger.warn({ uploadId }, 'upload unknown or already finished; nothing to do');
+      // A retry after a crash between the outcome and the shredding finishes the shredding.
+      const purged = await this.purge.purgeFinished(uploadId);
+      this.logger.warn({ uploadId, purged }, 'upload unknown or already finished; nothing to ingest');
       return null;
     }
     if (!upload.uploaderNational) {
@@ -36,11 +41,13 @@ export class UploadIngestService {
       actor: { userId: upload.uploadedBy, role: 'ADMIN', municipality: null, scope: 'national' },
     });
     await this.uploads.finish(uploadId, outcome);
+    await this.purge.purgeFinished(uploadId);
     return outcome;
   }
 
   /** After the last retry: the upload says it failed, so whoever polls is not left waiting. */
   async giveUp(uploadId: string, error: string): Promise<void> {
     await this.uploads.fail(uploadId, error);
+    await this.purge.purgeFinished(uploadId);
   }
 }

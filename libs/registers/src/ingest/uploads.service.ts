@@ -15,6 +15,8 @@ export interface UploadView {
   readonly extractId: number | null;
   readonly createdAt: string;
   readonly finishedAt: string | null;
+  /** When the upload's files were shredded (right after a final ingest, or by retention); null while kept. */
+  readonly purgedAt: string | null;
 }
 
 export interface StoredUpload {
@@ -29,7 +31,8 @@ export interface StoredUpload {
 
 const VIEW = `id, register, status, csv_bytes::float8 AS "csvBytes", outcome, extract_id AS "extractId",
   to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "createdAt",
-  to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "finishedAt"`;
+  to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "finishedAt",
+  to_char(purged_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "purgedAt"`;
 
 /** Who is looking at uploads: a municipal viewer sees only the uploads of their municipality's users. */
 export interface UploadViewer {

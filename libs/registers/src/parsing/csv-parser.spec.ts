@@ -1,6 +1,6 @@
 import { parse as referenceParse } from 'csv-parse/sync';
 import fc from 'fast-check';
-import { CSV_BATCH_INPUT, CsvParser, CsvRecord, CsvSyntaxError, parseCsv } from './csv-parser';
+import { CSV_BATCH_INPUT, CsvParser, CsvParserOptions, CsvRecord, CsvSyntaxError, firstInvalidUtf8, parseCsv } from './csv-parser';
 
 async function* chunksOf(bytes: Uint8Array, cuts: number[]): AsyncGenerator<Uint8Array> {
   let from = 0;
@@ -12,19 +12,19 @@ async function* chunksOf(bytes: Uint8Array, cuts: number[]): AsyncGenerator<Uint
   yield bytes.subarray(from);
 }
 
-async function parseBytes(bytes: Uint8Array, cuts: number[] = []): Promise<CsvRecord[]> {
+async function parseBytes(bytes: Uint8Array, cuts: number[] = [], options: CsvParserOptions = {}): Promise<CsvRecord[]> {
   const records: CsvRecord[] = [];
-  for await (const batch of parseCsv(chunksOf(bytes, cuts))) records.push(...batch);
+  for await (const batch of parseCsv(chunksOf(bytes, cuts), options)) records.push(...batch);
   return records;
 }
 
-function parseText(text: string, cuts: number[] = []): Promise<CsvRecord[]> {
-  return parseBytes(Buffer.from(text, 'utf8'), cuts);
+function parseText(text: string, cuts: number[] = [], options: CsvParserOptions = {}): Promise<CsvRecord[]> {
+  return parseBytes(Buffer.from(text, 'utf8'), cuts, options);
 }
 
-async function syntaxErrorOf(text: string): Promise<CsvSyntaxError> {
+async function syntaxErrorOf(text: string | Uint8Array, cuts: number[] = []): Promise<CsvSyntaxError> {
   try {
-    await parseText(text);
+    await parseBytes(typeof text === 'string' ? Buffer.from(text, 'utf8') : text, cuts);
   } catch (error) {
     if (error instanceof CsvSyntaxError) return error;
     throw error;
@@ -158,9 +158,110 @@ describe('CsvParser', () => {
     await expect(parseBytes(bytes)).rejects.toThrow('not valid UTF-8');
   });
 
+  it('names the line and column of the first byte that is not UTF-8, not the line the chunk began on', async () => {
+    const rows = Array.from({ length: 5000 }, (_, i) => `${i},Žemaitė,"Šėta\n${i}"`);
+    const before = Buffer.from(`n,name,note\n${rows.join('\n')}\n7,ab`, 'utf8');
+    const bytes = Buffer.concat([before, Buffer.from([0xc3, 0x28]), Buffer.from('c,x\n8,y,z\n')]);
+    const badLine = 1 + 2 * 5000 + 1;
+    // One chunk for the whole file, chunks cut just before, inside and after the bad byte, and many small ones.
+    for (const cuts of [[], [before.length], [before.length + 1], [before.length - 1, before.length + 2], Array.from({ length: 300 }, (_, i) => i * 997)]) {
+      const error = await syntaxErrorOf(bytes, cuts);
+      expect(error.message).toBe(`CSV line ${badLine}, column 5: the file is not valid UTF-8 (byte 0xc3 begins no valid character)`);
+      expect({ line: error.line, column: error.column }).toEqual({ line: badLine, column: 5 });
+    }
+  });
+
+  it('places a bad byte inside a quoted field that spans lines on its own physical line', async () => {
+    const bytes = Buffer.concat([Buffer.from('a,b\n1,"first\nsecond '), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"\n')]);
+    const error = await syntaxErrorOf(bytes, [5, 19]);
+    expect({ line: error.line, column: error.column }).toEqual({ line: 3, column: 8 });
+  });
+
   it('refuses a file cut in the middle of a multi-byte character', async () => {
     const bytes = Buffer.from('a,b\n1,Ž', 'utf8');
     await expect(parseBytes(bytes.subarray(0, bytes.length - 1))).rejects.toThrow('not valid UTF-8');
+    const error = await syntaxErrorOf(bytes.subarray(0, bytes.length - 1), [bytes.length - 2]);
+    expect({ line: error.line, column: error.column }).toEqual({ line: 2, column: 3 });
+  });
+
+  it('judges UTF-8 as the decoder does: overlong forms, surrogates and code points past U+10FFFF are errors', () => {
+    expect(firstInvalidUtf8(Buffer.from('aŽ😀€', 'utf8'), true)).toBe(-1);
+    expect(firstInvalidUtf8(Uint8Array.from([0x61, 0xc0, 0x80]), true)).toBe(1);
+    expect(firstInvalidUtf8(Uint8Array.from([0x61, 0xe0, 0x80, 0x80]), true)).toBe(1);
+    expect(firstInvalidUtf8(Uint8Array.from([0xed, 0xa0, 0x80]), true)).toBe(0);
+    expect(firstInvalidUtf8(Uint8Array.from([0x61, 0x62, 0xf4, 0x90, 0x80, 0x80]), true)).toBe(2);
+    expect(firstInvalidUtf8(Uint8Array.from([0x61, 0xe2, 0x82]), false)).toBe(-1);
+    expect(firstInvalidUtf8(Uint8Array.from([0x61, 0xe2, 0x82]), true)).toBe(1);
+  });
+});
+
+describe('CsvParser with a maximum record length', () => {
+  const max = 64;
+  const long = (n: number) => 'x'.repeat(n);
+
+  it('quarantines a longer record as too long, keeps the records around it, and numbers lines on', async () => {
+    const text = `a,b\n1,${long(70)}\n2,ok\n`;
+    expect(await parseText(text, [], { maxRecordBytes: max })).toEqual([
+      { line: 1, fields: ['a', 'b'] },
+      { line: 2, fields: [], tooLong: max },
+      { line: 3, fields: ['2', 'ok'] },
+    ]);
+  });
+
+  it('keeps a record of exactly the limit, counting UTF-8 bytes and not the line end', async () => {
+    const exact = `1,${long(max - 2)}`;
+    const twoByte = `1,${'Ž'.repeat((max - 2) / 2)}`;
+    const overByOne = `1,${'Ž'.repeat((max - 2) / 2)}x`;
+    for (const cuts of [[], [3], [10, 40, 66, 70]]) {
+      const records = await parseText(`${exact}\r\n${twoByte}\r\n${overByOne}\r\n"${long(max - 2)}"\n`, cuts, { maxRecordBytes: max });
+      expect(records.map((r) => r.tooLong ?? r.fields.join(','))).toEqual([exact, twoByte, max, exact.slice(2)]);
+    }
+  });
+
+  it('skips to the true end of a long quoted record, honouring its commas, quotes and line breaks', async () => {
+    const field = `"${'ab,"" \n'.repeat(5000)}"`;
+    const text = `h1,h2\n1,${field}\n2,after\n`;
+    for (const cuts of [[], Array.from({ length: 50 }, (_, i) => i * 811)]) {
+      const records = await parseText(text, cuts, { maxRecordBytes: 1000 });
+      expect(records).toEqual([
+        { line: 1, fields: ['h1', 'h2'] },
+        { line: 2, fields: [], tooLong: 1000 },
+        { line: 5003, fields: ['2', 'after'] },
+      ]);
+    }
+  });
+
+  it('does not keep a record it skips: memory stays near the limit however long the record is', () => {
+    const parser = new CsvParser({ maxRecordBytes: 1024 });
+    parser.push('h\n"');
+    const chunk = 'z'.repeat(64 * 1024);
+    for (let i = 0; i < 200; i++) expect(parser.push(chunk)).toEqual([]);
+    expect((parser as unknown as { value: string }).value).toBe('');
+    expect(parser.push('"\nnext\n')).toEqual([
+      { line: 2, fields: [], tooLong: 1024 },
+      { line: 3, fields: ['next'] },
+    ]);
+  });
+
+  it('leaves nothing of a record found too long only after a push to the record after it', () => {
+    const parser = new CsvParser({ maxRecordBytes: 2 });
+    expect(parser.push('a')).toEqual([]);
+    expect(parser.push('\u{1F600}\n""\n')).toEqual([
+      { line: 1, fields: [], tooLong: 2 },
+      { line: 2, fields: [''] },
+    ]);
+  });
+
+  it('joins a field carried over many pushes into the same text', () => {
+    const parser = new CsvParser();
+    parser.push('h\n"');
+    const parts = Array.from({ length: 300 }, (_, i) => `${i},""x"",\n`.repeat(200));
+    for (const part of parts) expect(parser.push(part)).toEqual([]);
+    expect(parser.push('"\n')).toEqual([{ line: 2, fields: [parts.join('').replace(/""/g, '"')] }]);
+  });
+
+  it('still refuses a malformed long record: its end would be a guess', async () => {
+    await expect(parseText(`a\n"${long(200)}"x\n`, [50], { maxRecordBytes: max })).rejects.toThrow('line 2: text after the closing quote');
   });
 });
 
@@ -216,6 +317,27 @@ describe('CsvParser against csv-parse, the reference parser', () => {
         }) as string[][];
         expect(ours).toEqual(expected);
         expect(ours.map((r) => r.fields)).toEqual(reference);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('with a record limit, returns every record csv-parse reads within it as csv-parse does, and every longer one as too long', async () => {
+    await fc.assert(
+      fc.asyncProperty(document, fc.integer({ min: 1, max: 60 }), async ({ bytes, expected, cuts }, maxRecordBytes) => {
+        const ours = await parseBytes(bytes, cuts, { maxRecordBytes });
+        const reference = referenceParse(bytes, { bom: true, relax_column_count: true, record_delimiter: ['\r\n', '\n'], raw: true }) as unknown as Array<{
+          raw: string;
+          record: string[];
+        }>;
+        expect(ours).toHaveLength(reference.length);
+        ours.forEach((record, i) => {
+          // csv-parse's raw text keeps the carriage return of a CRLF line end; the limit counts neither.
+          const written = Buffer.byteLength(reference[i].raw.replace(/\r?\n?$/, ''));
+          expect(record.line).toBe(expected[i].line);
+          if (written > maxRecordBytes) expect(record).toEqual({ line: expected[i].line, fields: [], tooLong: maxRecordBytes });
+          else expect(record.fields).toEqual(reference[i].record);
+        });
       }),
       { numRuns: 500 },
     );

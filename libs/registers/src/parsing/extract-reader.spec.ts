@@ -21,11 +21,11 @@ interface Read {
   batches: number;
 }
 
-async function readAll(source: AsyncIterable<Uint8Array | string>, code: RegisterCode): Promise<Read> {
+async function readAll(source: AsyncIterable<Uint8Array | string>, code: RegisterCode, maxRecordBytes?: number): Promise<Read> {
   const valid: ValidRow[] = [];
   const quarantined: QuarantinedRow[] = [];
   let batches = 0;
-  const totals = await consumeExtract(readExtract(source, REGISTERS[code]), (batch) => {
+  const totals = await consumeExtract(readExtract(source, REGISTERS[code], { maxRecordBytes }), (batch) => {
     batches += 1;
     valid.push(...batch.valid);
     quarantined.push(...batch.quarantined);
@@ -42,9 +42,9 @@ function bytes(text: string, chunkSize = 16): Readable {
 
 const sha256 = (text: string) => createHash('sha256').update(Buffer.from(text, 'utf8')).digest('hex');
 
-async function failureOf(text: string, code: RegisterCode = 'military'): Promise<DomainError> {
+async function failureOf(text: string, code: RegisterCode = 'military', maxRecordBytes?: number): Promise<DomainError> {
   try {
-    await readAll(bytes(text), code);
+    await readAll(bytes(text), code, maxRecordBytes);
   } catch (error) {
     if (error instanceof DomainError) return error;
     throw error;
@@ -92,6 +92,19 @@ describe('readExtract', () => {
     const read = await readAll(bytes(`pseudonym,service_from,service_to\n\n${P1},2026-01-01,\n`), 'military');
     expect(read.totals.rows).toBe(2);
     expect(read.quarantined).toEqual([{ line: 2, column: null, reason: 'expected 3 fields, found 1' }]);
+  });
+
+  it('quarantines a row longer than the record limit by its line, naming the limit, and hashes it all the same', async () => {
+    const text = `pseudonym,service_from,service_to\n${P1},2026-01-01,\n${P2},"${'x'.repeat(300)}",\n${P1},2026-02-01,\n`;
+    const read = await readAll(bytes(text, 50), 'military', 200);
+    expect(read.totals).toEqual({ rows: 3, valid: 2, quarantined: 1, sha256: sha256(text) });
+    expect(read.quarantined).toEqual([{ line: 3, column: null, reason: 'row is longer than the 200 bytes allowed (MAX_RECORD_BYTES)' }]);
+    expect(read.valid.map((r) => r.line)).toEqual([2, 4]);
+  });
+
+  it('refuses a header longer than the record limit', async () => {
+    const error = await failureOf(`pseudonym,service_from,service_to\n${P1},2026-01-01,\n`, 'military', 20);
+    expect(error.message).toBe("military extract's header line is longer than 20 bytes (MAX_RECORD_BYTES)");
   });
 
   it('keeps memory to one chunk by yielding a batch per chunk of input', async () => {

@@ -4,7 +4,7 @@ import { RegisterDeclaration } from '../register-declarations';
 import { checkHeader } from '../validation/header';
 import { ExtractManifest } from '../validation/manifest';
 import { QuarantinedRow, RowValidator, ValidRow, isQuarantined } from '../validation/row-validator';
-import { parseCsv } from './csv-parser';
+import { CsvParserOptions, parseCsv } from './csv-parser';
 
 /** The rows completed by one chunk of input, split by verdict, each in file order. */
 export interface ExtractBatch {
@@ -30,14 +30,16 @@ export type ExtractReading = AsyncGenerator<ExtractBatch, ExtractTotals, undefin
  * consumer's pace is the reader's pace (await between batches and the source stream is paused).
  *
  * Throws DomainError(VALIDATION_FAILED) for a file that cannot be read as an extract: empty (no header),
- * a wrong header, or malformed CSV (CsvSyntaxError, with the line). Bad rows do not throw: they come back
- * quarantined, and the accept/reject decision on their share belongs to ingest.
+ * a wrong or too long header, or malformed CSV (CsvSyntaxError, with the line). Bad rows do not throw:
+ * they come back quarantined (a row longer than `maxRecordBytes` too, skipped unread), and the
+ * accept/reject decision on their share belongs to ingest.
  *
  * The hash covers the bytes read; a consumer that stops early gets no totals.
  */
 export async function* readExtract(
   source: AsyncIterable<Uint8Array | string>,
   declaration: RegisterDeclaration,
+  options: CsvParserOptions = {},
 ): ExtractReading {
   const hash = createHash('sha256');
   async function* hashed(): AsyncGenerator<Uint8Array | string> {
@@ -52,9 +54,14 @@ export async function* readExtract(
   let validCount = 0;
   let quarantinedCount = 0;
 
-  for await (const records of parseCsv(hashed())) {
+  for await (const records of parseCsv(hashed(), options)) {
     let start = 0;
     if (validator === null) {
+      if (records[0].tooLong !== undefined) {
+        throw DomainError.validation(`${declaration.code} extract's header line is longer than ${records[0].tooLong} bytes (MAX_RECORD_BYTES)`, {
+          register: declaration.code,
+        });
+      }
       validator = new RowValidator(declaration, checkHeader(records[0].fields, declaration));
       start = 1;
     }
@@ -62,7 +69,10 @@ export async function* readExtract(
     const quarantined: QuarantinedRow[] = [];
     for (let i = start; i < records.length; i++) {
       const record = records[i];
-      const verdict = validator.validate(record.fields, record.line);
+      const verdict =
+        record.tooLong === undefined
+          ? validator.validate(record.fields, record.line)
+          : { line: record.line, column: null, reason: `row is longer than the ${record.tooLong} bytes allowed (MAX_RECORD_BYTES)` };
       if (isQuarantined(verdict)) quarantined.push(verdict);
       else valid.push(verdict);
     }
