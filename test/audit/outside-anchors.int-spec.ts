@@ -1,5 +1,5 @@
 import { TestingModule } from '@nestjs/testing';
-import { AnchorDocument, AuditEntryInput, AuditService, anchorLine, appendAnchor, parseAnchorFile } from '@tiltas/audit';
+import { AnchorDocument, AuditEntryInput, AuditService, anchorLine, appendAnchor, canonicalDetails, parseAnchorFile } from '@tiltas/audit';
 import { SYSTEM_SCOPE } from '@tiltas/database';
 import canonicalize from 'canonicalize';
 import { createHash } from 'node:crypto';
@@ -306,6 +306,18 @@ describe('anchors kept outside the database', () => {
       const [row] = (await log.audit.search({}, { limit: 1 })).entries;
       expect(row.details).toEqual({ n: 9007199254740991, m: -9007199254740991, deep: { list: [0, 100] }, text: '1.5' });
       expect(referenceHash(row as unknown as Record<string, unknown>)).toBe(row.hash);
+    });
+
+    it('gives details back from PostgreSQL as values whose canonical form is that of what was written', async () => {
+      const samples = [
+        { b: 1, aa: { zz: [1, 'x', { k: null }], y: false }, ccc: 'Skambinta, neatsiliepė' },
+        { note: 'say "ačiū" \\ \t\n\u0001 ☃ 😀 \u2028', list: [], nested: {}, n: -9007199254740991 },
+        { žodis: 1, a: { 'b c': 2 }, 'd"e': 3 },
+      ];
+      for (const d of samples) {
+        const [row] = await log.db.query<{ text: string }>('SELECT $1::jsonb::text AS text', [JSON.stringify(d)]);
+        expect(canonicalDetails(JSON.parse(row.text) as Record<string, unknown>)).toBe(canonicalize(d));
+      }
     });
 
     it('is refused by the application before it writes, naming the field', async () => {
