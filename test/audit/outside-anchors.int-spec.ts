@@ -320,6 +320,18 @@ describe('anchors kept outside the database', () => {
       }
     });
 
+    it('verifies entries whose text fields need escaping: the database writes their canonical form as the sealer does', async () => {
+      await log.record(entry({ actor: 'o"neil \\ \t\u0001 ąčę ☃ 😀 \u2028', objectId: 'c-1', details: { note: 'line\nbreak "quoted" \\' } }));
+      await log.record(entry({ municipality: null, objectType: null, objectId: null, purpose: null, lawfulBasisId: null, subject: null, details: {} }));
+      const report = await log.audit.verify();
+      expect(report).toMatchObject({ ok: true, firstBroken: null });
+      const e = (await log.audit.search({}, { limit: 500 })).entries.find((x) => x.actor.startsWith('o"neil'))!;
+      expect(referenceHash(e as unknown as Record<string, unknown>)).toBe(e.hash);
+      // And a change to such a field is caught.
+      await log.tamper(`UPDATE audit_log SET actor = 'o"neil' WHERE seq = ${e.seq}`);
+      expect((await log.audit.verify()).firstBroken).toEqual({ seq: e.seq, reason: `entry ${e.seq} does not match its hash: a field was changed after it was written` });
+    });
+
     it('is refused by the application before it writes, naming the field', async () => {
       await expect(log.record(entry({ details: { ratio: 0.5 } }))).rejects.toThrow(/details\.ratio must be a whole number within ±2\^53/);
       await expect(log.record(entry({ details: { nested: { big: 2 ** 53 } } }))).rejects.toThrow(/details\.nested\.big must be a whole number/);
