@@ -162,9 +162,17 @@ export class AuditService {
             prevHash: f[2],
             hash: f[3],
             inLog: f[4] === 't',
-            canonicalHead: f[5] ?? '',
-            detailsJson: f[6] ?? '{}',
-            canonicalTail: f[7] ?? '',
+            at: f[5]!,
+            actor: f[6]!,
+            role: f[7]!,
+            municipality: f[8],
+            action: f[9]!,
+            subject: f[10],
+            objectType: f[11],
+            objectId: f[12],
+            purpose: f[13],
+            lawfulBasisId: f[14],
+            detailsJson: f[15]!,
           });
         }
       }
@@ -314,7 +322,6 @@ export class AuditService {
     const client = (await runner.connect()) as PoolClient;
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      await client.query(`SELECT set_config('search_path', 'pg_catalog, ' || current_setting('search_path'), true)`);
       const result = await work(client);
       await client.query('COMMIT');
       return result;
@@ -327,27 +334,12 @@ export class AuditService {
   }
 }
 
-/** A text value as JSON, `null` for SQL NULL: PostgreSQL escapes strings exactly as JSON.stringify does. */
-const json = (column: string): string => `coalesce(to_json(${column})::text, 'null')`;
-
 /**
  * Every link, in order, beside its entry (absent for a gap, or when the row was removed). A LEFT JOIN from
  * the chain keeps both sides in primary-key order, so the database merges them without sorting.
- *
- * The database writes the canonical form around `details` from the entry's fields (keys in RFC 8785 order,
- * strings through to_json, whose escaping is JSON.stringify's, canonical-entry.ts), so that work runs in
- * the database's process beside the verifier rather than in it: about a third of verification time for
- * entries of a realistic size. It is a second implementation of the canonical form beside the sealer's
- * (canonicalEntry); were the two ever to differ, every entry would fail verification, not pass it. The
- * snapshot puts pg_catalog first in the search path, so no function of the same name elsewhere stands in
- * for to_json or to_char.
  */
-const VERIFY_QUERY = `SELECT c.seq, c.kind, c.prev_hash, c.hash, l.seq IS NOT NULL,
-  '{"action":' || ${json('l.action')} || ',"actor":' || ${json('l.actor')} || ',"at":"' || ${utcText('l.at')} || '","details":',
-  l.details::text,
-  ',"lawfulBasisId":' || ${json('l.lawful_basis_id')} || ',"municipality":' || ${json('l.municipality')} || ',"objectId":' || ${json('l.object_id')}
-    || ',"objectType":' || ${json('l.object_type')} || ',"purpose":' || ${json('l.purpose')} || ',"role":' || ${json('l.role')}
-    || ',"seq":' || l.seq || ',"subject":' || ${json('l.subject')} || '}'
+const VERIFY_QUERY = `SELECT c.seq, c.kind, c.prev_hash, c.hash, l.seq IS NOT NULL, ${utcText('l.at')},
+  l.actor, l.role, l.municipality, l.action, l.subject, l.object_type, l.object_id, l.purpose, l.lawful_basis_id, l.details::text
   FROM audit_chain c LEFT JOIN audit_log l ON l.seq = c.seq ORDER BY c.seq`;
 
 function gapLine(row: { seq: string | number; prev_hash: string | null; hash: string | null }): AuditGap {

@@ -1,24 +1,18 @@
 import { AnchorDocument } from './anchor-document';
-import { GENESIS_HASH } from './audit-entry';
-import { canonicalDetails, chainHash, gapCanonical } from './canonical-entry';
+import { AuditEntry, GENESIS_HASH } from './audit-entry';
+import { canonicalDetails, canonicalEntry, chainHash, gapCanonical } from './canonical-entry';
 
 /**
  * One seq as the verifier reads it: the link the chain holds for it (kind, prevHash, hash; null when it has
- * none) beside the entry the log holds for it (`inLog`). An entry's canonical form is
- * `canonicalHead + canonical(details) + canonicalTail`: the verify query writes the head and the tail
- * from the entry's fields (audit.service.ts, VERIFY_QUERY), `details` comes as the database's JSON text.
+ * none) beside the entry the log holds for it (`inLog`; its fields are then set, `details` as the
+ * database's JSON text).
  */
-export interface ChainRow {
-  readonly seq: number;
+export interface ChainRow extends Omit<AuditEntry, 'details' | 'prevHash' | 'hash'> {
   readonly kind: 'entry' | 'gap' | null;
   readonly prevHash: string | null;
   readonly hash: string | null;
   readonly inLog: boolean;
-  /** The canonical form up to and including `"details":`. */
-  readonly canonicalHead: string;
   readonly detailsJson: string;
-  /** The canonical form after the value of `details`. */
-  readonly canonicalTail: string;
 }
 
 export interface ChainAnchor {
@@ -164,7 +158,7 @@ export class ChainVerifier {
       if (linkHolds) this.broken(row.seq, `entry ${row.seq} is missing: the chain sealed it as committed, so it was removed`);
       linkHolds = false;
     } else {
-      recomputed = chainHash(row.prevHash, row.canonicalHead + this.details(row.detailsJson) + row.canonicalTail);
+      recomputed = chainHash(row.prevHash, canonicalEntry(row, this.details(row.detailsJson)));
     }
     if (recomputed !== null && recomputed !== row.hash && linkHolds) {
       this.broken(row.seq, `entry ${row.seq} does not match its hash: a field was changed after it was written`);
