@@ -14,6 +14,7 @@ import { CreateMessages1764000007000 } from './1764000007000-CreateMessages';
 import { BoundAuditGapCheck1764000008500 } from './1764000008500-BoundAuditGapCheck';
 import { AddUploadPurge1764000010000 } from './1764000010000-AddUploadPurge';
 import { AddServiceAccounts1764000012000 } from './1764000012000-AddServiceAccounts';
+import { CheckAuditDetailNumbers1764000015000 } from './1764000015000-CheckAuditDetailNumbers';
 import { AddReferralTracking1764000017000 } from './1764000017000-AddReferralTracking';
 
 /** Every migration, in order. Listed by hand: a migration exists when it is reviewed and named here. */
@@ -33,5 +34,6 @@ export const MIGRATIONS: Array<new () => MigrationInterface> = [
   BoundAuditGapCheck1764000008500,
   AddUploadPurge1764000010000,
   AddServiceAccounts1764000012000,
+  CheckAuditDetailNumbers1764000015000,
   AddReferralTracking1764000017000,
 ];

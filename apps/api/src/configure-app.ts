@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import pinoHttp from 'pino-http';
 import { Registry } from 'prom-client';
+import { ANCHOR_FILE_TYPE } from './audit/audit.controller';
 import { htmlErrorRenderer } from './pages/html-errors';
 import { DomainErrorFilter } from './platform/domain-error.filter';
 import { httpMetrics } from './platform/http-metrics';
@@ -48,6 +49,8 @@ export function configureApp(app: NestExpressApplication, options: { logLevel?: 
   app.use(httpMetrics(app.get<Registry>(API_METRICS)));
   app.use(cookieParser());
   app.use(express.urlencoded({ extended: false, limit: '256kb' }));
+  // An anchor file to verify against: JSON lines, read as text (docs/audit-log.md, "Anchors outside the database").
+  app.use('/api/audit/verify', express.text({ type: ANCHOR_FILE_TYPE, limit: '16mb' }));
   app.use('/assets', express.static(join(VIEWS_DIR, '..', 'assets'), { maxAge: '1h', index: false }));
 
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { JobHandler, JobName, JobPayloads } from '@tiltas/queue';
+import { AnchorExporter } from './anchor-exporter';
 import { AnchorResult, AuditService } from './audit.service';
 
 /**
@@ -7,17 +8,25 @@ import { AnchorResult, AuditService } from './audit.service';
  *
  * - Seals (audit.seal, every few seconds): links committed entries into the chain. Safe to run twice and
  *   from several workers at once: the sealer takes an advisory lock and continues from the last link.
- * - Anchors (audit.anchor, AUDIT_ANCHOR_CRON): seals, then records the last link in audit_anchor.
- *   Anchoring an already-anchored link is a no-op.
+ * - Anchors (audit.anchor, AUDIT_ANCHOR_CRON): seals, then records the last link in audit_anchor, and
+ *   keeps the last anchor outside the database too (AUDIT_ANCHOR_DIR, AUDIT_ANCHOR_URL). Anchoring an
+ *   already-anchored link writes no row; the export is repeated, so a run whose export failed after the
+ *   row was written is made good by the next one.
  */
 @Injectable()
 export class AuditAnchorHandler {
-  constructor(private readonly audit: AuditService) {}
+  constructor(
+    private readonly audit: AuditService,
+    private readonly exporter: AnchorExporter,
+  ) {}
 
   @JobHandler(JobName.AUDIT_ANCHOR)
-  async handle(payload: JobPayloads[JobName.AUDIT_ANCHOR]): Promise<{ period: string; status: AnchorResult['status']; seq: number | null }> {
-    const result = await this.audit.anchor(`system:${JobName.AUDIT_ANCHOR}`);
-    return { period: payload.period, status: result.status, seq: result.anchor?.seq ?? null };
+  async handle(
+    payload: JobPayloads[JobName.AUDIT_ANCHOR],
+  ): Promise<{ period: string; status: AnchorResult['status']; seq: number | null; exportedTo: string | null; appended: boolean }> {
+    const result = await this.audit.anchorDocument(`system:${JobName.AUDIT_ANCHOR}`);
+    const exported = result.document && this.exporter.configured ? await this.exporter.export(result.document) : null;
+    return { period: payload.period, status: result.status, seq: result.document?.seq ?? null, exportedTo: exported?.file ?? exported?.postedTo ?? null, appended: exported?.appended ?? false };
   }
 
   @JobHandler(JobName.AUDIT_SEAL)

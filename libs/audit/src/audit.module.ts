@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AnchorExporter } from './anchor-exporter';
 import { AuditLogRepository } from './audit-log.repository';
 import { AuditSealer } from './audit-sealer';
 import { AuditService } from './audit.service';
@@ -8,7 +9,7 @@ import { AuditService } from './audit.service';
  * handler (AuditAnchorHandler) is not provided here: the worker provides it, so no other app grows a second one.
  */
 @Module({
-  providers: [AuditLogRepository, AuditSealer, AuditService],
-  exports: [AuditService],
+  providers: [AuditLogRepository, AuditSealer, AuditService, AnchorExporter],
+  exports: [AuditService, AnchorExporter],
 })
 export class AuditModule {}

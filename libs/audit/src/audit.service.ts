@@ -7,6 +7,7 @@ import type { PoolClient } from 'pg';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { EntityManager } from 'typeorm';
+import { AnchorDocument, anchorDocument } from './anchor-document';
 import { AuditActor, AuditEntry, AuditEntryInput, AuditGap, GENESIS_HASH } from './audit-entry';
 import { AuditSearchFilter, auditFilterSql } from './audit-filter';
 import { AnchorRow, AuditLogRepository, ENTRY_COLUMNS, ENTRY_SOURCE, entryFromRow, utcText } from './audit-log.repository';
@@ -61,6 +62,11 @@ export interface SubjectLookupResult {
 export type AnchorResult =
   | { readonly status: 'ANCHORED'; readonly anchor: AnchorRow }
   | { readonly status: 'UNCHANGED'; readonly anchor: AnchorRow | null };
+
+export interface VerifyOptions {
+  /** Anchors kept outside the database (an anchor file): each must still be in the chain, and no gap may lie above the latest one's horizon. */
+  readonly outsideAnchors?: readonly AnchorDocument[];
+}
 
 const EXPORT_BATCH = 5_000;
 /**
@@ -136,7 +142,7 @@ export class AuditService {
    * checks every anchor and the head. Reports the first broken link and whether the tail still matches
    * the last anchored head.
    */
-  async verify(): Promise<AuditVerification> {
+  async verify(options: VerifyOptions = {}): Promise<AuditVerification> {
     const started = Date.now();
     await this.sealer.seal({ waitMs: SEAL_WAIT_MS });
     const report = await this.snapshot(async (client) => {
@@ -147,7 +153,7 @@ export class AuditService {
       ).rows.map((a) => ({ seq: Number(a.seq), hash: a.hash, anchoredAt: a.anchored_at }));
       const head = (await client.query<{ seq: string; hash: string }>('SELECT seq::text AS seq, hash FROM audit_head')).rows[0];
       const tip = Number((await client.query<{ seq: string }>('SELECT coalesce(max(seq), 0)::text AS seq FROM audit_chain')).rows[0].seq);
-      const verifier = new ChainVerifier(anchors, head ? { seq: Number(head.seq), hash: head.hash } : null, tip);
+      const verifier = new ChainVerifier(anchors, head ? { seq: Number(head.seq), hash: head.hash } : null, tip, options.outsideAnchors ?? []);
       for await (const batch of copyRows(client, VERIFY_QUERY)) {
         for (const f of batch) {
           verifier.push({
@@ -178,7 +184,15 @@ export class AuditService {
     });
     const ms = Date.now() - started;
     this.logger.log(
-      { entries: report.entries, gaps: report.gaps, unsealed: report.unsealed, ok: report.ok, firstBroken: report.firstBroken?.seq ?? null, ms },
+      {
+        entries: report.entries,
+        gaps: report.gaps,
+        unsealed: report.unsealed,
+        ok: report.ok,
+        firstBroken: report.firstBroken?.seq ?? null,
+        outsideAnchors: report.outside?.checked ?? 0,
+        ms,
+      },
       'audit log verified',
     );
     return { ...report, ms };
@@ -282,6 +296,15 @@ export class AuditService {
       return { status: 'ANCHORED', anchor: anchored };
     }
     return { status: 'UNCHANGED', anchor: await this.repository.lastAnchor() };
+  }
+
+  /**
+   * Anchors now (as anchor()) and returns the last anchor as the document kept outside the database
+   * (docs/audit-log.md, "Anchors outside the database"); null while nothing is sealed.
+   */
+  async anchorDocument(anchoredBy: string): Promise<{ status: AnchorResult['status']; document: AnchorDocument | null }> {
+    const result = await this.anchor(anchoredBy);
+    return { status: result.status, document: result.anchor ? anchorDocument(result.anchor) : null };
   }
 
   /** The chain's last sealed link (seq 0 and the genesis value before anything is sealed). */

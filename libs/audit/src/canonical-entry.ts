@@ -51,8 +51,13 @@ export function canonicalParts(e: EntryScalars, details: string): CanonicalParts
 
 /** `details` is canonicalDetails(entry.details). */
 export function canonicalEntry(e: EntryScalars & { readonly seq: number | string; readonly at: string }, details: string): string {
-  const p = canonicalParts(e, details);
-  return `${p.prefix}${e.at}${p.middle}${e.seq}${p.suffix}`;
+  // One template rather than canonicalParts' three pieces and their object: the verifier and the sealer
+  // build this for every entry, and the intermediate strings are garbage the collector pays for.
+  return (
+    `{"action":${text(e.action)},"actor":${text(e.actor)},"at":"${e.at}","details":${details},"lawfulBasisId":${text(e.lawfulBasisId)}` +
+    `,"municipality":${text(e.municipality)},"objectId":${text(e.objectId)},"objectType":${text(e.objectType)},"purpose":${text(e.purpose)}` +
+    `,"role":${text(e.role)},"seq":${e.seq},"subject":${text(e.subject)}}`
+  );
 }
 
 /**

@@ -66,4 +66,29 @@ describe('ChainVerifier', () => {
     const rows = chain(3);
     expect(verify(rows, [], { seq: 4, hash: hashOf(rows[2]) }).head).toEqual({ seq: 4, hash: hashOf(rows[2]), matches: false });
   });
+
+  describe('with anchors kept outside the database', () => {
+    const outside = (seq: number, hash: string) => ({ type: 'tiltas.audit-anchor' as const, version: 1 as const, seq, hash, sealedHorizon: seq, anchoredAt: '2026-01-01T00:00:00.000Z' });
+    const run = (rows: ChainRow[], anchors: ReturnType<typeof outside>[]) => {
+      const v = new ChainVerifier([], null, undefined, anchors);
+      rows.forEach((r) => v.push(r));
+      return v.report();
+    };
+
+    it('accepts a chain holding every outside anchor, and gaps at or below the latest one\'s horizon', () => {
+      const rows = chain(6, [2]);
+      expect(run(rows, [outside(3, hashOf(rows[2])), outside(6, hashOf(rows[5]))])).toMatchObject({ ok: true, outside: { checked: 2, firstMismatch: null, gapsAfterHorizon: 0, latest: { seq: 6, matches: true } } });
+    });
+
+    it('refuses a chain that no longer holds an outside anchor\'s hash, however well it holds together', () => {
+      const rows = chain(6);
+      expect(run(rows, [outside(4, 'f'.repeat(64))])).toMatchObject({ ok: false, firstBroken: null, outside: { firstMismatch: { seq: 4 }, latest: { matches: false } } });
+      expect(run(rows.slice(0, 3), [outside(5, hashOf(rows[4]))]).outside?.firstMismatch).toEqual({ seq: 5, reason: 'entry 5 was anchored outside the database but has no link in the chain any more' });
+    });
+
+    it('counts a gap above the latest anchor\'s horizon as a removed entry', () => {
+      const rows = chain(6, [5]);
+      expect(run(rows, [outside(3, hashOf(rows[2]))])).toMatchObject({ ok: false, firstBroken: null, outside: { gapsAfterHorizon: 1, firstGapAfterHorizon: { seq: 5 } } });
+    });
+  });
 });

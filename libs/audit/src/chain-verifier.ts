@@ -1,3 +1,4 @@
+import { AnchorDocument } from './anchor-document';
 import { AuditEntry, GENESIS_HASH } from './audit-entry';
 import { canonicalDetails, canonicalEntry, chainHash, gapCanonical } from './canonical-entry';
 
@@ -44,6 +45,24 @@ export interface ChainReport {
   /** Whether the chain as it stands reproduces the last anchored head. */
   readonly lastAnchor: (ChainAnchor & { readonly matches: boolean }) | null;
   readonly head: { readonly seq: number; readonly hash: string; readonly matches: boolean } | null;
+  /** The anchors kept outside the database that the verification was given; null when none were. */
+  readonly outside: OutsideAnchorReport | null;
+}
+
+export interface OutsideAnchorReport {
+  /** Lines of the anchor file checked against the chain. */
+  readonly checked: number;
+  /** The first anchored seq whose link is not there with the anchored hash. */
+  readonly firstMismatch: BrokenLink | null;
+  /** The anchor with the highest seq, and whether the chain still reproduces it. */
+  readonly latest: AnchorDocument & { readonly matches: boolean };
+  /**
+   * Numbers above the latest anchor's sealed horizon that the chain records as rollback gaps. No anchor
+   * vouches for them, and removing committed entries after an anchor and sealing again makes exactly such
+   * gaps, so they count as entries removed.
+   */
+  readonly gapsAfterHorizon: number;
+  readonly firstGapAfterHorizon: BrokenLink | null;
 }
 
 /**
@@ -65,13 +84,25 @@ export class ChainVerifier {
   private lastAnchorMatches: boolean | null = null;
   private readonly anchors = new Map<number, string>();
 
+  /** Outside anchors by seq: a file that was tampered with may hold two hashes for one seq, and both are checked. */
+  private readonly outsideBySeq = new Map<number, string[]>();
+  private readonly outsideChecked = new Set<number>();
+  private outsideFirstMismatch: BrokenLink | null = null;
+  private readonly outsideLatest: AnchorDocument | null;
+  private outsideLatestMatches = false;
+  private gapsAfterHorizon = 0;
+  private firstGapAfterHorizon: BrokenLink | null = null;
+
   constructor(
     anchors: readonly ChainAnchor[],
     private readonly headRow: { seq: number; hash: string } | null = null,
     private readonly chainTip = Number.MAX_SAFE_INTEGER,
+    private readonly outsideAnchors: readonly AnchorDocument[] = [],
   ) {
     for (const a of anchors) this.anchors.set(a.seq, a.hash);
     this.lastAnchorRow = anchors.reduce<ChainAnchor | null>((last, a) => (last === null || a.seq > last.seq ? a : last), null);
+    for (const a of outsideAnchors) this.outsideBySeq.set(a.seq, [...(this.outsideBySeq.get(a.seq) ?? []), a.hash]);
+    this.outsideLatest = outsideAnchors.reduce<AnchorDocument | null>((last, a) => (last === null || a.seq > last.seq ? a : last), null);
   }
 
   private readonly lastAnchorRow: ChainAnchor | null;
@@ -93,7 +124,16 @@ export class ChainVerifier {
       return;
     }
     if (row.kind === 'entry' && row.inLog) this.entries += 1;
-    if (row.kind === 'gap') this.gaps += 1;
+    if (row.kind === 'gap') {
+      this.gaps += 1;
+      if (this.outsideLatest !== null && row.seq > this.outsideLatest.sealedHorizon) {
+        this.gapsAfterHorizon += 1;
+        this.firstGapAfterHorizon ??= {
+          seq: row.seq,
+          reason: `entry ${row.seq} is missing after the last outside anchor (entry ${this.outsideLatest.seq}): the chain records a rollback gap there, which no anchor vouches for, so it counts as removed`,
+        };
+      }
+    }
     let linkHolds = true;
     if (row.seq !== this.expectedSeq) {
       linkHolds = false;
@@ -132,6 +172,15 @@ export class ChainVerifier {
       }
       if (this.lastAnchorRow?.seq === row.seq) this.lastAnchorMatches = matches && this.firstBroken === null;
     }
+    const outside = this.outsideBySeq.get(row.seq);
+    if (outside !== undefined) {
+      this.outsideChecked.add(row.seq);
+      const matches = outside.every((h) => h === row.hash) && recomputed === row.hash && linkHolds;
+      if (!matches) {
+        this.outsideFirstMismatch ??= { seq: row.seq, reason: `entry ${row.seq} no longer has the hash the outside anchor recorded for it` };
+      }
+      if (this.outsideLatest?.seq === row.seq) this.outsideLatestMatches = matches && this.firstBroken === null;
+    }
     // Resume from what is stored, so one tampered entry is reported once rather than as a cascade.
     this.prev = row.hash;
     this.expectedSeq = row.seq + 1;
@@ -167,8 +216,10 @@ export class ChainVerifier {
       if (this.lastAnchorRow?.seq === seq) lastAnchorMatches = false;
     }
     const head = this.headRow ? { ...this.headRow, matches: this.headRow.seq === lastSeq && this.headRow.hash === this.prev } : null;
+    const outside = this.outsideReport();
+    const outsideHolds = outside === null || (outside.firstMismatch === null && outside.gapsAfterHorizon === 0);
     return {
-      ok: this.firstBroken === null && firstAnchorMismatch === null && (head?.matches ?? true),
+      ok: this.firstBroken === null && firstAnchorMismatch === null && (head?.matches ?? true) && outsideHolds,
       entries: this.entries,
       lastSeq,
       lastHash: this.prev,
@@ -180,6 +231,25 @@ export class ChainVerifier {
       firstAnchorMismatch,
       lastAnchor: this.lastAnchorRow ? { ...this.lastAnchorRow, matches: lastAnchorMatches ?? false } : null,
       head,
+      outside,
+    };
+  }
+
+  private outsideReport(): OutsideAnchorReport | null {
+    if (this.outsideLatest === null) return null;
+    let firstMismatch = this.outsideFirstMismatch;
+    for (const seq of [...this.outsideBySeq.keys()].sort((a, b) => a - b)) {
+      if (this.outsideChecked.has(seq)) continue;
+      const reason = `entry ${seq} was anchored outside the database but has no link in the chain any more`;
+      if (firstMismatch === null || seq < firstMismatch.seq) firstMismatch = { seq, reason };
+      break;
+    }
+    return {
+      checked: this.outsideAnchors.length,
+      firstMismatch,
+      latest: { ...this.outsideLatest, matches: this.outsideLatestMatches && this.outsideChecked.has(this.outsideLatest.seq) },
+      gapsAfterHorizon: this.gapsAfterHorizon,
+      firstGapAfterHorizon: this.firstGapAfterHorizon,
     };
   }
 }

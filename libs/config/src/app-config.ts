@@ -92,6 +92,13 @@ export interface AppConfig {
     readonly auditSealCron: string;
   };
   readonly mail: { readonly smtpUrl: string | null; readonly from: string; readonly smsGatewayUrl: string | null };
+  /** Where each anchor of the audit log is kept outside the database as well (the worker's audit.anchor job). */
+  readonly auditAnchors: {
+    /** Folder whose anchor file (JSON lines) each anchor is appended to; null when not kept in a folder. */
+    readonly dir: string | null;
+    /** Each anchor is POSTed here as one JSON document; null when not sent anywhere. */
+    readonly url: string | null;
+  };
 }
 
 export class ConfigError extends Error {
@@ -210,6 +217,8 @@ const schema = z.object({
   RETENTION_CLOSED_CASE_DAYS: int(1, 36500).default(730),
   AUDIT_ANCHOR_CRON: cron.default('*/15 * * * *'),
   AUDIT_SEAL_CRON: minuteCron.default('* * * * *'),
+  AUDIT_ANCHOR_DIR: z.string().min(1).optional(),
+  AUDIT_ANCHOR_URL: url(['http:', 'https:']).optional(),
   SMTP_URL: url(['smtp:', 'smtps:']).optional(),
   MAIL_FROM: z.string().default('Tiltas <no-reply@tiltas.invalid>'),
   SMS_GATEWAY_URL: url(['http:', 'https:']).optional(),
@@ -411,5 +420,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       auditSealCron: raw.AUDIT_SEAL_CRON,
     },
     mail: { smtpUrl: raw.SMTP_URL ?? null, from: raw.MAIL_FROM, smsGatewayUrl: raw.SMS_GATEWAY_URL ?? null },
+    auditAnchors: { dir: raw.AUDIT_ANCHOR_DIR ? resolve(raw.AUDIT_ANCHOR_DIR) : null, url: raw.AUDIT_ANCHOR_URL ?? null },
   };
 }

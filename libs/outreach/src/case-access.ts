@@ -61,7 +61,16 @@ export async function caseForStep(
 }
 
 /** An audit entry about the person of a case: the pseudonym as subject, never contact details. */
-export function caseEntry(actor: OutreachActor, c: Pick<CaseRow, 'id' | 'pseudonym' | 'municipality'>, action: string, details: Record<string, unknown> = {}, purpose = 'outreach'): AuditEntryInput {
+export function caseEntry(
+  actor: OutreachActor,
+  c: Pick<CaseRow, 'id' | 'pseudonym' | 'municipality' | 'lawfulBasisIds'>,
+  action: string,
+  details: Record<string, unknown> = {},
+  purpose = 'outreach',
+): AuditEntryInput {
+  // Every entry about a person names the lawful basis it relies on: the one of the criterion version that
+  // listed them. Listed by several criteria under different bases, the entry names the first and lists all.
+  const bases = c.lawfulBasisIds;
   return {
     actor: actor.userId,
     role: actor.role,
@@ -71,6 +80,7 @@ export function caseEntry(actor: OutreachActor, c: Pick<CaseRow, 'id' | 'pseudon
     objectType: 'case',
     objectId: String(c.id),
     purpose,
-    details: { caseId: c.id, ...details },
+    lawfulBasisId: bases[0] ?? null,
+    details: { caseId: c.id, ...(bases.length > 1 ? { lawfulBases: bases } : {}), ...details },
   };
 }

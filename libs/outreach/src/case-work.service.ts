@@ -204,7 +204,7 @@ export class CaseWorkService {
         }
         await this.audit.recordMany(
           m,
-          ids.map((id, i) => caseEntry(actor, { id, pseudonym: byId.get(id)!.pseudonym, municipality: target }, 'case.assigned', { to: to[i], from: null, mode: 'auto' })),
+          ids.map((id, i) => caseEntry(actor, byId.get(id)!, 'case.assigned', { to: to[i], from: null, mode: 'auto' })),
         );
       }
       const left = await this.cases.backlog(m, target);
@@ -326,7 +326,8 @@ export class CaseWorkService {
         objectType: 'opt_out',
         objectId: String(optOutId),
         purpose: 'outreach',
-        details: { optOutId },
+        lawfulBasisId: result.lawfulBasisIds[0] ?? null,
+        details: { optOutId, ...(result.lawfulBasisIds.length > 1 ? { lawfulBases: result.lawfulBasisIds } : {}) },
       });
       return { id: optOutId, withdrawn: true as const };
     });

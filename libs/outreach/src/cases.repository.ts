@@ -27,9 +27,16 @@ export interface CaseRow {
   readonly handedOverFrom: string | null;
   readonly handedOverFromCase: number | null;
   readonly version: number;
+  /** The lawful bases of the criterion versions that listed the person (sorted): what every entry about the case relies on. */
+  readonly lawfulBasisIds: string[];
 }
 
 const TS = (col: string): string => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** The lawful bases of the criterion versions whose reasons listed case `c`, sorted. */
+const LAWFUL_BASES_SQL = `ARRAY(SELECT DISTINCT v.lawful_basis_id FROM case_reason r
+    JOIN criterion_version v ON v.criterion_id = r.criterion_id AND v.version = r.criterion_version
+   WHERE r.case_id = c.id AND v.lawful_basis_id IS NOT NULL ORDER BY 1)`;
 
 export const CASE_COLUMNS = `
   c.id::int AS id, encode(c.pseudonym, 'hex') AS pseudonym, c.municipality, c.status, c.outcome, c.outcome_note AS "outcomeNote",
@@ -37,7 +44,8 @@ export const CASE_COLUMNS = `
   ${TS('c.assigned_at')} AS "assignedAt", to_char(c.next_attempt_on, 'YYYY-MM-DD') AS "nextAttemptOn", c.attempts,
   c.created_run_id AS "createdRunId", ${TS('c.created_at')} AS "createdAt", ${TS('c.closed_at')} AS "closedAt",
   to_char(c.lapsed_on, 'YYYY-MM-DD') AS "lapsedOn", c.lapsed_reason AS "lapsedReason",
-  c.handed_over_to AS "handedOverTo", c.handed_over_from AS "handedOverFrom", c.handed_over_from_case::int AS "handedOverFromCase", c.version`;
+  c.handed_over_to AS "handedOverTo", c.handed_over_from AS "handedOverFrom", c.handed_over_from_case::int AS "handedOverFromCase", c.version,
+  ${LAWFUL_BASES_SQL} AS "lawfulBasisIds"`;
 
 /** The most urgent first: the criterion's priority (smaller is sooner), then the window's date, then age. */
 export const URGENCY_ORDER = 'c.priority, c.window_date NULLS LAST, c.id';
@@ -173,10 +181,14 @@ export class CasesRepository {
   }
 
   /** Backlog cases for automatic assignment, most urgent first, locked; ones being claimed are skipped. */
-  async lockBacklog(m: EntityManager, municipality: string, limit: number): Promise<Array<{ id: number; pseudonym: string; version: number }>> {
+  async lockBacklog(
+    m: EntityManager,
+    municipality: string,
+    limit: number,
+  ): Promise<Array<Pick<CaseRow, 'id' | 'pseudonym' | 'municipality' | 'version' | 'lawfulBasisIds'>>> {
     if (limit <= 0) return [];
     return m.query(
-      `SELECT c.id::int AS id, encode(c.pseudonym, 'hex') AS pseudonym, c.version FROM cases c
+      `SELECT c.id::int AS id, encode(c.pseudonym, 'hex') AS pseudonym, c.municipality, c.version, ${LAWFUL_BASES_SQL} AS "lawfulBasisIds" FROM cases c
        WHERE c.municipality = $1 AND c.status = 'NEW'
        ORDER BY ${URGENCY_ORDER} LIMIT $2 FOR UPDATE SKIP LOCKED`,
       [municipality, limit],
@@ -450,14 +462,16 @@ export class CasesRepository {
     );
   }
 
-  async withdrawOptOut(m: EntityManager, id: number, by: string): Promise<{ subject: string } | 'missing' | 'withdrawn'> {
-    const rows: Array<{ subject: string; withdrawn: boolean }> = await m.query(
-      `SELECT encode(pseudonym, 'hex') AS subject, withdrawn_at IS NOT NULL AS withdrawn FROM opt_out WHERE id = $1 FOR UPDATE`,
+  /** `lawfulBasisIds` are those of the case the opt-out was recorded on (none once that case is purged). */
+  async withdrawOptOut(m: EntityManager, id: number, by: string): Promise<{ subject: string; lawfulBasisIds: string[] } | 'missing' | 'withdrawn'> {
+    const rows: Array<{ subject: string; withdrawn: boolean; lawfulBasisIds: string[] | null }> = await m.query(
+      `SELECT encode(o.pseudonym, 'hex') AS subject, o.withdrawn_at IS NOT NULL AS withdrawn, CASE WHEN c.id IS NOT NULL THEN ${LAWFUL_BASES_SQL} END AS "lawfulBasisIds"
+         FROM opt_out o LEFT JOIN cases c ON c.id = o.case_id WHERE o.id = $1 FOR UPDATE OF o`,
       [id],
     );
     if (rows.length === 0) return 'missing';
     if (rows[0].withdrawn) return 'withdrawn';
     await m.query(`UPDATE opt_out SET withdrawn_at = now(), withdrawn_by = $2 WHERE id = $1`, [id, by]);
-    return { subject: rows[0].subject };
+    return { subject: rows[0].subject, lawfulBasisIds: rows[0].lawfulBasisIds ?? [] };
   }
 }

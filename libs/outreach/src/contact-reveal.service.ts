@@ -85,13 +85,8 @@ export class ContactRevealService {
       const contact = await this.vault.open(c.pseudonym, m);
       const revealId = await this.reveals.insert(m, c.id, c.municipality, actor.userId, stated, contact !== null);
       await this.cases.event(m, c, actor.userId, 'CONTACT_REVEALED', { found: contact !== null });
-      const reasons = await this.cases.reasons(m, c.id);
-      const basis = [...new Set(reasons.map((r) => r.lawfulBasisId).filter((b): b is string => b !== null))];
-      await this.audit.record(m, {
-        // The stated purpose is free text: it stays in the reveal row the entry names, out of the hash chain.
-        ...caseEntry(actor, c, 'contact.revealed', { revealId, found: contact !== null, fields: contact ? presentFields(contact) : [] }),
-        lawfulBasisId: basis.length === 1 ? basis[0] : null,
-      });
+      // The stated purpose is free text: it stays in the reveal row the entry names, out of the hash chain.
+      await this.audit.record(m, caseEntry(actor, c, 'contact.revealed', { revealId, found: contact !== null, fields: contact ? presentFields(contact) : [] }));
       return { kind: 'opened' as const, contact, used };
     });
     if (outcome.kind === 'limited') {

@@ -1,10 +1,10 @@
-import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiProperty, ApiPropertyOptional, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Actor, CurrentActor, Roles } from '@tiltas/access';
-import { AUDIT_FILTER_FIELDS, AuditPage, AuditSearchFilter, AuditService, AuditVerification, SubjectLookupResult } from '@tiltas/audit';
+import { AUDIT_FILTER_FIELDS, AuditPage, AuditSearchFilter, AuditService, AuditVerification, SubjectLookupResult, parseAnchorFile } from '@tiltas/audit';
 import { DomainError } from '@tiltas/common';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 
 export class SubjectLookupDto {
   @ApiProperty({ description: 'The personal code (asmens kodas). Sent in the body so that it never appears in a URL or an access log.' })
@@ -18,6 +18,9 @@ export class SubjectLookupDto {
   @MaxLength(64)
   reference?: string;
 }
+
+/** The body type of an anchor file sent to POST /api/audit/verify (read as text by configure-app). */
+export const ANCHOR_FILE_TYPE = 'application/x-ndjson';
 
 function splitQuery(query: Record<string, unknown>): { filter: AuditSearchFilter; limit?: number; beforeSeq?: string } {
   const filter: Record<string, string> = {};
@@ -53,6 +56,16 @@ export class AuditController {
   @ApiOperation({ summary: 'Recompute the chain: the first broken link, and whether the tail matches the last anchor' })
   verify(): Promise<AuditVerification> {
     return this.audit.verify();
+  }
+
+  @Post('verify')
+  @HttpCode(200)
+  @ApiConsumes(ANCHOR_FILE_TYPE)
+  @ApiBody({ description: 'An anchor file: one anchor document per line, as `tiltas audit anchor --out` and the worker write it', schema: { type: 'string' } })
+  @ApiOperation({ summary: 'Recompute the chain and check it against anchors kept outside the database (docs/audit-log.md, "Anchors outside the database")' })
+  verifyAgainst(@Req() req: Request): Promise<AuditVerification> {
+    if (typeof req.body !== 'string') throw DomainError.validation(`send the anchor file as the request body, with Content-Type ${ANCHOR_FILE_TYPE}`);
+    return this.audit.verify({ outsideAnchors: parseAnchorFile(req.body) });
   }
 
   @Get('export')

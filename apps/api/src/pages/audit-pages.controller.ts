@@ -1,7 +1,8 @@
-import { Body, Controller, Get, Param, ParseIntPipe, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, ParseIntPipe, Post, Query, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
+import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Actor, CurrentActor, Roles } from '@tiltas/access';
-import { AUDIT_FILTER_FIELDS, AuditSearchFilter, AuditService } from '@tiltas/audit';
+import { AUDIT_FILTER_FIELDS, AuditSearchFilter, AuditService, parseAnchorFile } from '@tiltas/audit';
 import { DomainError } from '@tiltas/common';
 import { LawfulBasisService } from '@tiltas/lawful-bases';
 import { ContactRevealService } from '@tiltas/outreach';
@@ -9,6 +10,8 @@ import type { Response } from 'express';
 import { field, renderPage } from './page-render';
 
 const PAGE_SIZE = 50;
+/** An anchor every 15 minutes is about 7 MB a year: room for a couple of years in one upload. */
+const ANCHOR_FILE_MAX_BYTES = 16 * 1024 * 1024;
 
 function filterFrom(query: Record<string, unknown>): AuditSearchFilter {
   const filter: Record<string, string> = {};
@@ -65,10 +68,31 @@ export class AuditPagesController {
     renderPage(res, actor, 'audit-verify', 'audit.verify.title', { report: null });
   }
 
+  /**
+   * Verifies the chain, and against an anchor file when one is uploaded (multipart `anchorFile`) or pasted
+   * (`anchors`). The form is multipart, so its CSRF token rides in the action, read before the body.
+   */
   @Post('verify')
-  async verify(@CurrentActor() actor: Actor, @Res() res: Response): Promise<void> {
-    const report = await this.audit.verify();
-    renderPage(res, actor, 'audit-verify', 'audit.verify.title', { report });
+  @UseInterceptors(FileInterceptor('anchorFile', { limits: { fileSize: ANCHOR_FILE_MAX_BYTES, files: 1, fields: 4, fieldSize: ANCHOR_FILE_MAX_BYTES } }))
+  async verify(
+    @CurrentActor() actor: Actor,
+    @UploadedFile() upload: { buffer: Buffer } | undefined,
+    @Body() body: Record<string, unknown>,
+    @Res() res: Response,
+  ): Promise<void> {
+    const uploaded = upload && upload.buffer.length > 0 ? upload.buffer.toString('utf8') : '';
+    const pasted = field(body, 'anchors') ?? '';
+    const text = uploaded.trim() !== '' ? uploaded : pasted;
+    let outsideAnchors;
+    try {
+      outsideAnchors = text.trim() === '' ? undefined : parseAnchorFile(text);
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      renderPage(res, actor, 'audit-verify', 'audit.verify.title', { report: null, error: err.message, anchors: pasted }, { status: 400 });
+      return;
+    }
+    const report = await this.audit.verify({ outsideAnchors });
+    renderPage(res, actor, 'audit-verify', 'audit.verify.title', { report, error: null });
   }
 
   @Get('export')

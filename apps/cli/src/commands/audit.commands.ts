@@ -1,6 +1,8 @@
-import { AuditEntry, AuditSearchFilter, AuditService, systemActor } from '@tiltas/audit';
+import { AuditEntry, AuditSearchFilter, AuditService, AuditVerification, appendAnchor, parseAnchorFile, systemActor } from '@tiltas/audit';
+import { DomainError } from '@tiltas/common';
 import { Command } from 'commander';
 import { createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
 import { CliExit, CliIo, withApp } from '../cli-context';
 
@@ -61,17 +63,11 @@ export function registerAuditCommands(program: Command, io: CliIo): void {
   audit
     .command('verify')
     .description('recompute the whole chain; exits 1 when a link is broken or an anchor does not match')
-    .action(async () => {
-      const r = await withApp((app) => app.get(AuditService).verify(), { redis: false });
-      io.out(`${r.ok ? 'intact' : 'BROKEN'}: ${r.entries} entries verified in ${r.ms} ms; last seq ${r.lastSeq}, hash ${r.lastHash}`);
-      io.out(r.firstBroken ? `first broken link: entry ${r.firstBroken.seq}: ${r.firstBroken.reason} (${r.brokenLinks} broken in all)` : 'every link holds');
-      io.out(
-        r.lastAnchor
-          ? `last anchor: entry ${r.lastAnchor.seq} at ${r.lastAnchor.anchoredAt}, hash ${r.lastAnchor.hash}: ${r.lastAnchor.matches ? 'the log matches it' : 'the log NO LONGER matches it'}`
-          : 'no anchor yet',
-      );
-      if (r.firstAnchorMismatch && r.firstAnchorMismatch.seq !== r.lastAnchor?.seq) io.out(`first anchor mismatch: ${r.firstAnchorMismatch.reason}`);
-      if (r.head && !r.head.matches) io.out(`the head row (entry ${r.head.seq}) is not the last entry of the log`);
+    .option('--anchor <file>', 'also check the anchors kept outside the database in this file (JSON lines, as `audit anchor --out` writes)')
+    .action(async (options: { anchor?: string }) => {
+      const outsideAnchors = options.anchor === undefined ? undefined : parseAnchorFile(await readAnchorFile(options.anchor));
+      const r = await withApp((app) => app.get(AuditService).verify({ outsideAnchors }), { redis: false });
+      for (const l of verificationLines(r)) io.out(l);
       if (!r.ok) throw new CliExit(1);
     });
 
@@ -100,10 +96,54 @@ export function registerAuditCommands(program: Command, io: CliIo): void {
 
   audit
     .command('anchor')
-    .description('anchor the current head now (the worker does this on AUDIT_ANCHOR_CRON)')
-    .action(async () => {
-      const result = await withApp((app) => app.get(AuditService).anchor('system:cli'), { redis: false });
-      if (!result.anchor) io.out('the log is empty; nothing to anchor');
-      else io.out(`${result.status === 'ANCHORED' ? 'anchored' : 'already anchored'}: entry ${result.anchor.seq} ${result.anchor.hash}`);
+    .description('anchor the current head now (the worker does this on AUDIT_ANCHOR_CRON); with --out, keep the anchor in a file too')
+    .option('--out <file>', 'append the anchor to this file as a JSON line (created if missing; the file `audit verify --anchor` reads)')
+    .action(async (options: { out?: string }) => {
+      const result = await withApp((app) => app.get(AuditService).anchorDocument('system:cli'), { redis: false });
+      const doc = result.document;
+      if (!doc) {
+        io.out('the log is empty; nothing to anchor');
+        return;
+      }
+      io.out(`${result.status === 'ANCHORED' ? 'anchored' : 'already anchored'}: entry ${doc.seq} ${doc.hash}`);
+      if (options.out) {
+        const appended = await appendAnchor(options.out, doc);
+        io.err(appended ? `appended to ${options.out}` : `${options.out} ends with this anchor already`);
+      }
     });
+}
+
+async function readAnchorFile(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    throw DomainError.validation(`cannot read the anchor file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+}
+
+/** The report as docs/audit-log.md ("Verification in Tiltas") shows it, line for line. */
+export function verificationLines(r: AuditVerification): string[] {
+  const lines = [
+    `${r.ok ? 'intact' : 'BROKEN'}: ${r.entries} entries verified in ${r.ms} ms; last seq ${r.lastSeq}, hash ${r.lastHash}`,
+    `gaps: ${r.gaps} (numbers lost to rolled-back transactions); unsealed: ${r.unsealed} (committed entries not yet in the chain)`,
+    r.firstBroken ? `first broken link: entry ${r.firstBroken.seq}: ${r.firstBroken.reason} (${r.brokenLinks} broken in all)` : 'every link holds',
+    r.lastAnchor
+      ? `last anchor: entry ${r.lastAnchor.seq} at ${r.lastAnchor.anchoredAt}, hash ${r.lastAnchor.hash}: ${r.lastAnchor.matches ? 'the log matches it' : 'the log NO LONGER matches it'}`
+      : 'no anchor yet',
+  ];
+  if (r.firstAnchorMismatch && r.firstAnchorMismatch.seq !== r.lastAnchor?.seq) lines.push(`first anchor mismatch: ${r.firstAnchorMismatch.reason}`);
+  if (r.head && !r.head.matches) lines.push(`the head row (entry ${r.head.seq}) is not the last entry of the log`);
+  const o = r.outside;
+  if (o) {
+    lines.push(
+      `outside anchors: ${o.checked} checked; the latest, entry ${o.latest.seq} at ${o.latest.anchoredAt}: ${o.latest.matches ? 'the log matches it' : 'the log NO LONGER matches it'}`,
+    );
+    if (o.firstMismatch) lines.push(`first outside anchor mismatch: ${o.firstMismatch.reason}`);
+    lines.push(
+      o.gapsAfterHorizon === 0
+        ? `no gap after its sealed horizon (entry ${o.latest.sealedHorizon})`
+        : `gaps after its sealed horizon (entry ${o.latest.sealedHorizon}): ${o.gapsAfterHorizon}, counted as removed entries; first: ${o.firstGapAfterHorizon!.reason}`,
+    );
+  }
+  return lines;
 }
