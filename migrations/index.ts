@@ -12,6 +12,7 @@ import { CreateExtractIngest1764000004000 } from './1764000004000-CreateExtractI
 import { CreateOutreach1764000006000 } from './1764000006000-CreateOutreach';
 import { CreateMessages1764000007000 } from './1764000007000-CreateMessages';
 import { BoundAuditGapCheck1764000008500 } from './1764000008500-BoundAuditGapCheck';
+import { TrackRelisting1764000016000 } from './1764000016000-TrackRelisting';
 
 /** Every migration, in order. Listed by hand: a migration exists when it is reviewed and named here. */
 export const MIGRATIONS: Array<new () => MigrationInterface> = [
@@ -28,4 +29,5 @@ export const MIGRATIONS: Array<new () => MigrationInterface> = [
   CreateOutreach1764000006000,
   CreateMessages1764000007000,
   BoundAuditGapCheck1764000008500,
+  TrackRelisting1764000016000,
 ];

@@ -11,7 +11,7 @@ import { CriteriaService } from '../criteria/criteria.service';
 import { IdentificationActor, scopeOf } from '../identification-actor';
 import { compileFirstFailure } from './first-failure';
 import { planRun, type RunCriterion, type RunPlan } from './run-plan';
-import { CohortCounts, RunRecord, RunTrigger, RunsRepository, WrittenCases } from './runs.repository';
+import { CohortCounts, RunRecord, RunSuppression, RunTrigger, RunsRepository, WrittenCases } from './runs.repository';
 
 export interface RunRequest {
   /** The reference date D, YYYY-MM-DD. */
@@ -106,17 +106,18 @@ export class IdentificationService {
     this.logger.log({ runId, asOf: plan.asOf, criteria: plan.criteria.map((c) => `${c.id}@${c.version}`), trigger: request.trigger }, 'identification run started');
     await this.runs.prepareFound(m);
     for (const criterion of plan.criteria) await this.runs.findInto(m, plan, criterion);
-    await this.runs.classify(m, plan.asOf, this.config.identification.declineCooloffDays);
+    await this.runs.classify(m, plan.asOf, this.config.identification.relistAfterDays);
     const counts = await this.runs.counts(m, plan);
+    const suppression = await this.runs.suppression(m);
     const written = await this.runs.writeCases(m, runId, plan.asOf);
     await this.runs.clearLapsed(m);
     const lapsed = await this.runs.markLapsed(m, runId, plan);
     await this.runs.describeLapsed(m, await this.whatChanged(m, plan, lapsed), plan.extracts);
     const durationMs = Date.now() - started;
-    await this.runs.finish(m, runId, counts, written, lapsed.length, durationMs);
-    await this.audit.recordMany(m, this.entries(request, plan, runId, counts, written, lapsed.length, durationMs));
+    await this.runs.finish(m, runId, counts, suppression, written, lapsed.length, durationMs);
+    await this.audit.recordMany(m, this.entries(request, plan, runId, counts, suppression, written, lapsed.length, durationMs));
     this.logger.log(
-      { runId, asOf: plan.asOf, durationMs, created: written.created, updated: written.updated, lapsed: lapsed.length, counts: counts.map(({ cohort, matched, new: n, added, suppressed }) => ({ cohort, matched, new: n, added, suppressed })) },
+      { runId, asOf: plan.asOf, durationMs, created: written.created, updated: written.updated, lapsed: lapsed.length, suppressed: suppression.byOutcome, counts: counts.map(({ cohort, matched, new: n, added, suppressed }) => ({ cohort, matched, new: n, added, suppressed })) },
       'identification run completed',
     );
     return (await this.runs.find(m, runId))!;
@@ -195,7 +196,7 @@ export class IdentificationService {
   }
 
   /** One entry for the run with its counts, and the created cases in bulk: their count and id ranges. */
-  private entries(request: RunRequest, plan: RunPlan, runId: number, counts: readonly CohortCounts[], written: WrittenCases, lapsed: number, durationMs: number): AuditEntryInput[] {
+  private entries(request: RunRequest, plan: RunPlan, runId: number, counts: readonly CohortCounts[], suppression: RunSuppression, written: WrittenCases, lapsed: number, durationMs: number): AuditEntryInput[] {
     const bases = [...new Set(plan.criteria.map((c) => c.lawfulBasisId))];
     const run = {
       ...this.entry(request, 'identification.run', String(runId), {
@@ -207,6 +208,8 @@ export class IdentificationService {
         casesCreated: written.created,
         casesUpdated: written.updated,
         casesLapsed: lapsed,
+        suppressed: suppression.byOutcome,
+        cohortsHeld: suppression.cohortsHeld,
         durationMs,
       }),
       lawfulBasisId: bases.length === 1 ? bases[0] : null,
