@@ -12,13 +12,14 @@ import { OutcomeImportService } from './outcome-import/outcome-import.service';
 import { ReferralsRepository } from './referrals.repository';
 import { ReferralsService } from './referrals.service';
 import { RevealsRepository } from './reveals.repository';
+import { SubjectCasesModule } from './subject-cases.module';
 
 /**
  * Case work: assignment, the daily queue, contact reveal, attempts, outcomes, referrals, opt-outs and
  * hand-over, and outcomes imported from another system. Needs ConfigModule, ClockModule and DatabaseModule (global) in the composing application.
  */
 @Module({
-  imports: [AuditModule, ContactsModule],
+  imports: [AuditModule, ContactsModule, SubjectCasesModule],
   providers: [
     { provide: OUTREACH_REDIS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createRedis(config, 'app') },
     OutreachRedisCloser,
