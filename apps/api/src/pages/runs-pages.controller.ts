@@ -17,6 +17,9 @@ function shownRun(run: RunRecord) {
     seconds: run.durationMs === null ? null : (run.durationMs / 1000).toFixed(1),
     matched: run.counts.reduce((sum, c) => sum + c.matched, 0),
     running: run.status === 'RUNNING',
+    suppressedRows: Object.entries(run.suppressed ?? {})
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([outcome, people]) => ({ outcome, people })),
   };
 }
 
