@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AuditService } from '@tiltas/audit';
 import { Clock, DomainError, isDomainError } from '@tiltas/common';
-import { DatabaseService, advisoryXactLock, applyScope } from '@tiltas/database';
+import { DatabaseService, advisoryXactLock, applyScope, useAnalyticalSettings } from '@tiltas/database';
 import { CsvSyntaxError, parseCsv } from '@tiltas/registers';
 import { STANDARD_CRITERION_IDS } from '@tiltas/targeting';
 import { createHash } from 'node:crypto';
@@ -65,6 +65,7 @@ export class OutcomeImportService {
     const started = Date.now();
     return this.db.transaction(outreachScope({ ...actor, scope: 'national', municipality: null }), async (m) => {
       await advisoryXactLock(m, IMPORT_LOCK);
+      await useAnalyticalSettings(m);
       const known = new Set<string>([...STANDARD_CRITERION_IDS, ...(await this.imports.criterionIds(m))]);
       const checked = await checkFile(file, { today: vilniusDate(this.clock.now()), knownCohorts: known });
       if ('problems' in checked) {
