@@ -15,6 +15,7 @@ import { BoundAuditGapCheck1764000008500 } from './1764000008500-BoundAuditGapCh
 import { AddUploadPurge1764000010000 } from './1764000010000-AddUploadPurge';
 import { AddServiceAccounts1764000012000 } from './1764000012000-AddServiceAccounts';
 import { CheckAuditDetailNumbers1764000015000 } from './1764000015000-CheckAuditDetailNumbers';
+import { TrackRelisting1764000016000 } from './1764000016000-TrackRelisting';
 import { AddReferralTracking1764000017000 } from './1764000017000-AddReferralTracking';
 
 /** Every migration, in order. Listed by hand: a migration exists when it is reviewed and named here. */
@@ -35,5 +36,6 @@ export const MIGRATIONS: Array<new () => MigrationInterface> = [
   AddUploadPurge1764000010000,
   AddServiceAccounts1764000012000,
   CheckAuditDetailNumbers1764000015000,
+  TrackRelisting1764000016000,
   AddReferralTracking1764000017000,
 ];

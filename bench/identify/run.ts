@@ -6,9 +6,10 @@
  * version) of a neet-youth draft at ages 16–29, of Vilnius's copy tuned the same way, and of the national
  * draft again once that copy is active (Vilnius left out, as a run leaves it), with the ratios to
  * the targets (compiled ≤ 1.5× hand-written; five ≤ 12 s; run ≤ 20 s; re-run ≤ 10 s writing nothing;
- * a preview ≤ 5 s).
+ * a preview ≤ 5 s), and `cases import-outcomes` of an outcomes file (100,000 rows by default: a closing for
+ * every open case the run made, up to half the file, the rest history; target ≤ 15 s) and its re-import.
  *
- *   npm run bench:identify -- [--people 2900000] [--as-of 2026-10-01] [--dir /tmp/tiltas-bench-identify]
+ *   npm run bench:identify -- [--people 2900000] [--as-of 2026-10-01] [--dir /tmp/tiltas-bench-identify] [--outcome-rows 100000]
  *
  * It creates (and drops) its own database on DATABASE_URL's server; the nation's CSVs are kept in --dir
  * and reused when they are there already.
@@ -24,10 +25,12 @@ import { DatabaseModule, runMigrations } from '@tiltas/database';
 import { CriteriaService, IdentificationModule, IdentificationService, PreviewService, systemIdentificationActor, type Preview } from '@tiltas/identification';
 import { LawfulBasesModule, LawfulBasisService } from '@tiltas/lawful-bases';
 import { MIGRATIONS } from '@tiltas/migrations';
+import { OutcomeImportService, OutreachModule, systemOutreachActor } from '@tiltas/outreach';
 import { QueueModule } from '@tiltas/queue';
 import { IngestService, RegistersModule } from '@tiltas/registers';
 import { generateNation } from '@tiltas/synth';
 import { STANDARD_CRITERIA, STANDARD_CRITERION_IDS, bindParams, compileCriterion, type CriterionDefinition, type RunBinding } from '@tiltas/targeting';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -41,6 +44,31 @@ const PEOPLE = Number(arg('people', '2900000'));
 const AS_OF = arg('as-of', '2026-10-01');
 const DIR = arg('dir', `/tmp/tiltas-bench-identify-${PEOPLE}`);
 const ACTOR = systemIdentificationActor('bench');
+const OUTCOME_ROWS = Number(arg('outcome-rows', '100000'));
+const OUTCOMES_HEADER = 'pseudonym,municipality,outcome,closed_on,to_municipality,cohorts,reason';
+/** Outcomes a history row may carry without further columns, in turn. */
+const HISTORY_OUTCOMES = ['DECLINED', 'UNREACHABLE', 'ALREADY_SUPPORTED', 'SUPPORT_ACCEPTED'];
+
+/**
+ * An outcomes file as a municipality's previous system would write it: closings for open cases (as many
+ * as the run opened, up to half the file) and, for the rest, history of people without a case, dated in the
+ * year before D. Deterministic, so two runs of the bench import the same bytes.
+ */
+function outcomesFile(open: ReadonlyArray<{ pseudonym: string; municipality: string; cohorts: string[] }>, rows: number): Buffer {
+  const lines = [OUTCOMES_HEADER];
+  const closing = open.slice(0, Math.floor(rows / 2));
+  closing.forEach((c, i) => {
+    const outcome = i % 10 === 0 ? 'NOT_ELIGIBLE' : HISTORY_OUTCOMES[i % HISTORY_OUTCOMES.length];
+    lines.push(`${c.pseudonym},${c.municipality},${outcome},${AS_OF},,${outcome === 'NOT_ELIGIBLE' ? c.cohorts.join('|') : ''},${outcome === 'NOT_ELIGIBLE' ? 'not eligible (bench)' : ''}`);
+  });
+  const start = Date.parse(`${AS_OF}T00:00:00Z`) - 365 * 86_400_000;
+  for (let i = closing.length; i < rows; i++) {
+    const pseudonym = createHash('sha256').update(`bench-outcome-${i}`).digest('hex');
+    const closedOn = new Date(start + (i % 365) * 86_400_000).toISOString().slice(0, 10);
+    lines.push(`${pseudonym},LT-${String((i % 60) + 1).padStart(2, '0')},${HISTORY_OUTCOMES[i % HISTORY_OUTCOMES.length]},${closedOn},,,`);
+  }
+  return Buffer.from(`${lines.join('\n')}\n`);
+}
 
 /** The anchor: neet-youth written by hand, as a reviewer would, with NOT EXISTS over the period indexes. */
 const HAND_WRITTEN_NEET = `
@@ -130,6 +158,7 @@ async function main(): Promise<void> {
         RegistersModule.forRoot({ ingest: true }),
         LawfulBasesModule,
         IdentificationModule,
+        OutreachModule,
       ],
     })
     class BenchModule {}
@@ -195,6 +224,19 @@ async function main(): Promise<void> {
       const leftOutPreview = await timedPreview(() => previews.preview({ criterionId: 'neet-youth', asOf: AS_OF }, ACTOR));
       const vilniusBefore = nationalPreview.value.byMunicipality.find((r) => r.municipality === COPY_MUNICIPALITY)?.found ?? 0;
 
+      // Outcomes from another system, last: it closes cases the lines above counted.
+      const openCases = (
+        await owner.query<{ pseudonym: string; municipality: string; cohorts: string[] }>(
+          `SELECT encode(pseudonym, 'hex') AS pseudonym, municipality, cohorts FROM cases WHERE status <> 'CLOSED' ORDER BY id LIMIT $1`,
+          [Math.floor(OUTCOME_ROWS / 2)],
+        )
+      ).rows;
+      const outcomes = outcomesFile(openCases, OUTCOME_ROWS);
+      const importer = app.get(OutcomeImportService);
+      const imported = await timed(() => importer.importFile(systemOutreachActor('bench'), outcomes, 'bench-outcomes.csv'));
+      const reimported = await timed(() => importer.importFile(systemOutreachActor('bench'), outcomes, 'bench-outcomes.csv'));
+      const summary = (r: typeof imported.value): string => (r.kind === 'imported' ? r.summary : `REFUSED ${r.problems.length}: ${r.problems.slice(0, 3).join(' | ')}`);
+
       const out = (line: string) => process.stdout.write(`${line}\n`);
       out(`identification bench: ${population} people, D=${AS_OF} (extracts loaded in ${fmt(load.ms)})`);
       out(`  hand-written NOT EXISTS neet-youth (anchor)  ${fmt(hand.ms).padStart(9)}  found=${hand.value}`);
@@ -211,6 +253,8 @@ async function main(): Promise<void> {
       out(`  preview neet-youth draft, ${copyId} active (median of ${PREVIEW_ROUNDS})  ${fmt(leftOutPreview.ms).padStart(9)}  ${previewLine(leftOutPreview.value)}  (${(leftOutPreview.ms / nationalPreview.ms).toFixed(2)}× the same preview without it; target ≤ 5 s)`);
       const expectedTotal = nationalPreview.value.total - vilniusBefore;
       out(`    left out ${leftOutPreview.value.leftOut.map((c) => `${c.municipality} to ${c.criterionId} v${c.version}`).join(', ')}: total ${nationalPreview.value.total} − ${vilniusBefore} found there = ${leftOutPreview.value.total}${leftOutPreview.value.total === expectedTotal ? '' : `  MISMATCH (expected ${expectedTotal})`}`);
+      out(`  cases import-outcomes, ${OUTCOME_ROWS} rows (${(outcomes.length / 1e6).toFixed(1)} MB)  ${fmt(imported.ms).padStart(9)}  ${summary(imported.value)}  (target ≤ 15 s)`);
+      out(`  re-import of the same file                   ${fmt(reimported.ms).padStart(9)}  ${summary(reimported.value)}`);
     } finally {
       await owner.end();
     }

@@ -64,7 +64,7 @@ describe('outcomes that keep a person out of the next identification run', () =>
     await db?.drop();
   });
 
-  it('lists nobody again who declined or opted out, while a person closed otherwise is listed again', async () => {
+  it('lists nobody again who declined, opted out or is already supported, and a withdrawn opt-out lists the person again', async () => {
     await loadRegisters(db.url, nation(), { asOf: D });
     await identification.run({ asOf: D, criteria: ['neet-youth'], trigger: 'test', actor: RUNNER });
     expect(await openCases()).toEqual(['declines', 'opts-out', 'supported']);
@@ -82,15 +82,17 @@ describe('outcomes that keep a person out of the next identification run', () =>
     await work.close(worker, byLabel.get('supported')!, { outcome: 'ALREADY_SUPPORTED' });
     expect(await openCases()).toEqual([]);
 
-    // A week later, fresh extracts with the same people: only the control person is listed again.
+    // A week later, fresh extracts with the same people: each is held back by their own outcome.
     const week = addDays(D, 7);
     clock.set(`${week}T09:00:00Z`);
     await loadRegisters(db.url, nation(), { asOf: week });
     const { run } = await identification.run({ asOf: week, criteria: ['neet-youth'], trigger: 'test', actor: RUNNER });
-    expect(run.counts.find((c) => c.cohort === 'neet-youth')).toMatchObject({ matched: 3, new: 1, suppressed: 2 });
-    expect(await openCases()).toEqual(['supported']);
+    expect(run.counts.find((c) => c.cohort === 'neet-youth')).toMatchObject({ matched: 3, new: 0, suppressed: 3 });
+    expect(run.suppressed).toEqual({ DECLINED: 1, OPTED_OUT: 1, ALREADY_SUPPORTED: 1 });
+    expect(await openCases()).toEqual([]);
 
-    // The opt-out ends only when an administrator records its withdrawal; the decline's cool-off still holds.
+    // The opt-out ends only when an administrator records its withdrawal (an OPTED_OUT closing has no period
+    // of its own); the decline's and the support's periods still hold.
     const [optOut] = await work.listOptOuts(admin, true);
     expect(optOut.subject).toBe(testPseudonym('opts-out'));
     await work.withdrawOptOut(admin, optOut.id);
@@ -98,7 +100,8 @@ describe('outcomes that keep a person out of the next identification run', () =>
     clock.set(`${fortnight}T09:00:00Z`);
     await loadRegisters(db.url, nation(), { asOf: fortnight });
     const second = await identification.run({ asOf: fortnight, criteria: ['neet-youth'], trigger: 'test', actor: RUNNER });
-    expect(second.run.counts.find((c) => c.cohort === 'neet-youth')).toMatchObject({ matched: 3, new: 1, suppressed: 1 });
-    expect(await openCases()).toEqual(['opts-out', 'supported']);
+    expect(second.run.counts.find((c) => c.cohort === 'neet-youth')).toMatchObject({ matched: 3, new: 1, suppressed: 2 });
+    expect(second.run.suppressed).toEqual({ DECLINED: 1, ALREADY_SUPPORTED: 1 });
+    expect(await openCases()).toEqual(['opts-out']);
   });
 });

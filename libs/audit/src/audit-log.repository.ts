@@ -119,6 +119,23 @@ export class AuditLogRepository {
     return rows.map(entryFromRow);
   }
 
+  /**
+   * The bulk `case.created` entries whose id ranges hold one of these cases: how a run's case creation
+   * is found per person. Few such entries exist (one per run and 500 ranges), read by the action index.
+   */
+  async findCaseCreations(manager: EntityManager, caseIds: readonly number[], municipality: string | null): Promise<AuditEntry[]> {
+    const rows = (await manager.query(
+      `SELECT ${ENTRY_COLUMNS} FROM ${ENTRY_SOURCE}
+       WHERE action = 'case.created' AND ($2::text IS NULL OR municipality = $2)
+         AND EXISTS (
+           SELECT 1 FROM jsonb_array_elements(details -> 'caseIdRanges') AS r, unnest($1::bigint[]) AS id
+           WHERE id BETWEEN (r ->> 0)::bigint AND (r ->> 1)::bigint)
+       ORDER BY seq`,
+      [caseIds, municipality],
+    )) as EntryRow[];
+    return rows.map(entryFromRow);
+  }
+
   /** Anchors the last sealed link, unless it is anchored already or nothing is sealed yet. */
   async anchorHead(anchoredBy: string): Promise<AnchorRow | null> {
     const rows = (await this.db.dataSource.query(

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { Clock, DomainError } from '@tiltas/common';
 import { APP_CONFIG, AppConfig } from '@tiltas/config';
 import { pseudonymFor, validatePersonalCode } from '@tiltas/contract';
@@ -10,6 +10,7 @@ import { EntityManager } from 'typeorm';
 import { AnchorDocument, anchorDocument } from './anchor-document';
 import { AuditActor, AuditEntry, AuditEntryInput, AuditGap, GENESIS_HASH } from './audit-entry';
 import { AuditSearchFilter, auditFilterSql } from './audit-filter';
+import { SUBJECT_CASE_IDS, type SubjectCaseIds } from './subject-cases';
 import { AnchorRow, AuditLogRepository, ENTRY_COLUMNS, ENTRY_SOURCE, entryFromRow, utcText } from './audit-log.repository';
 import { AuditSealer, SealRun } from './audit-sealer';
 import { canonicalDetails } from './canonical-entry';
@@ -89,6 +90,7 @@ export class AuditService {
     private readonly db: DatabaseService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() @Inject(SUBJECT_CASE_IDS) private readonly subjectCases: SubjectCaseIds | null = null,
   ) {}
 
   /**
@@ -274,7 +276,11 @@ export class AuditService {
     const key = await loadPseudonymisationKey(this.config.pseudonymisation.keyFile);
     const subject = pseudonymFor(key.key, code);
     return this.db.transaction(scopeOf(viewer), async (m) => {
-      const entries = await this.repository.findBySubject(m, subject, viewer.scope === 'municipal' ? viewer.municipality : null);
+      const municipality = viewer.scope === 'municipal' ? viewer.municipality : null;
+      const named = await this.repository.findBySubject(m, subject, municipality);
+      const caseIds = this.subjectCases ? await this.subjectCases.caseIds(m, subject) : [];
+      const created = caseIds.length > 0 ? await this.repository.findCaseCreations(m, caseIds, municipality) : [];
+      const entries = [...named, ...created].sort((a, b) => a.seq - b.seq);
       const loggedAs = await this.record(m, {
         actor: viewer.userId,
         role: viewer.role,

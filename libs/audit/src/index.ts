@@ -14,3 +14,5 @@ export type { BrokenLink, ChainAnchor, ChainReport, OutsideAnchorReport } from '
 export { canonicalDetails, canonicalEntry, chainHash, gapCanonical } from './canonical-entry';
 export { AuditAnchorHandler } from './audit-anchor.handler';
 export { AuditModule } from './audit.module';
+export { SUBJECT_CASE_IDS } from './subject-cases';
+export type { SubjectCaseIds } from './subject-cases';

@@ -21,11 +21,30 @@ describe('loadConfig', () => {
     expect((error as ConfigError).problems).toHaveLength(4);
   });
 
-  it('refuses a closed-case retention no longer than the decline cool-off, naming both', () => {
-    expect(() => loadConfig({ RETENTION_CLOSED_CASE_DAYS: '180', DECLINE_COOLOFF_DAYS: '180', DEMO_SECRETS_FILE: demoFile() })).toThrow(
-      /RETENTION_CLOSED_CASE_DAYS: must be more than DECLINE_COOLOFF_DAYS \(180\)/,
+  it('refuses a closed-case retention no longer than the longest re-listing period, naming both', () => {
+    expect(() => loadConfig({ RETENTION_CLOSED_CASE_DAYS: '365', DEMO_SECRETS_FILE: demoFile() })).toThrow(
+      /RETENTION_CLOSED_CASE_DAYS: must be more than RELIST_AFTER_SUPPORT_ACCEPTED_DAYS \(365\)/,
     );
-    expect(loadConfig({ RETENTION_CLOSED_CASE_DAYS: '181', DECLINE_COOLOFF_DAYS: '180', DEMO_SECRETS_FILE: demoFile() }).retention.closedCaseDays).toBe(181);
+    const short = { RELIST_AFTER_SUPPORT_ACCEPTED_DAYS: '100', RELIST_AFTER_ALREADY_SUPPORTED_DAYS: '100', RELIST_AFTER_MOVED_AWAY_DAYS: '100', RELIST_AFTER_NOT_ELIGIBLE_DAYS: '100' };
+    expect(() => loadConfig({ ...short, RETENTION_CLOSED_CASE_DAYS: '180', DECLINE_COOLOFF_DAYS: '180', DEMO_SECRETS_FILE: demoFile() })).toThrow(
+      /RETENTION_CLOSED_CASE_DAYS: must be more than RELIST_AFTER_DECLINED_DAYS \(180\)/,
+    );
+    expect(loadConfig({ ...short, RETENTION_CLOSED_CASE_DAYS: '181', DECLINE_COOLOFF_DAYS: '180', DEMO_SECRETS_FILE: demoFile() }).retention.closedCaseDays).toBe(181);
+  });
+
+  it('holds a person back after each closing outcome for the spec\'s periods unless told otherwise', () => {
+    expect(loadConfig({ DEMO_SECRETS_FILE: demoFile() }).identification.relistAfterDays).toEqual({
+      SUPPORT_ACCEPTED: 365,
+      ALREADY_SUPPORTED: 365,
+      MOVED_AWAY: 365,
+      NOT_ELIGIBLE: 365,
+      DECLINED: 180,
+      UNREACHABLE: 90,
+    });
+    expect(loadConfig({ RELIST_AFTER_UNREACHABLE_DAYS: '30', DEMO_SECRETS_FILE: demoFile() }).identification.relistAfterDays.UNREACHABLE).toBe(30);
+    // The decline cool-off's former name still counts, and two different values for it are refused.
+    expect(loadConfig({ DECLINE_COOLOFF_DAYS: '200', DEMO_SECRETS_FILE: demoFile() }).identification.relistAfterDays.DECLINED).toBe(200);
+    expect(() => loadConfig({ DECLINE_COOLOFF_DAYS: '200', RELIST_AFTER_DECLINED_DAYS: '150', DEMO_SECRETS_FILE: demoFile() })).toThrow(/RELIST_AFTER_DECLINED_DAYS, DECLINE_COOLOFF_DAYS/);
   });
 
   it('seals the audit chain every minute unless told, and refuses a seal cron finer than the minute its jobs are named by', () => {

@@ -10,6 +10,10 @@ import { z } from 'zod';
  */
 export type Environment = 'development' | 'test' | 'production';
 
+/** The closing outcomes that hold a person back for a configured period (the others hold by rule 1). */
+export const RELIST_OUTCOMES = ['SUPPORT_ACCEPTED', 'ALREADY_SUPPORTED', 'MOVED_AWAY', 'NOT_ELIGIBLE', 'DECLINED', 'UNREACHABLE'] as const;
+export type RelistOutcome = (typeof RELIST_OUTCOMES)[number];
+
 export interface AppConfig {
   readonly env: Environment;
   readonly database: {
@@ -75,7 +79,11 @@ export interface AppConfig {
   };
   readonly identification: {
     readonly cron: string;
-    readonly declineCooloffDays: number;
+    /**
+     * Days after a closing with this outcome during which a run opens no new case for the person in that
+     * municipality (spec/extracts.md "Re-listing after a case closed"). DECEASED and OPTED_OUT hold by rule 1.
+     */
+    readonly relistAfterDays: Readonly<Record<RelistOutcome, number>>;
   };
   readonly outreach: {
     readonly unreachableAfterAttempts: number;
@@ -208,7 +216,14 @@ const schema = z.object({
   MAX_UPLOAD_BYTES: int(1024, Number.MAX_SAFE_INTEGER).default(2 * 1024 * 1024 * 1024),
   UPLOAD_STUCK_HOURS: int(1, 24 * 365).default(24),
   IDENTIFY_CRON: cron.default('0 3 * * *'),
-  DECLINE_COOLOFF_DAYS: int(0, 3650).default(180),
+  // The former name of RELIST_AFTER_DECLINED_DAYS, still honoured when that one is unset.
+  DECLINE_COOLOFF_DAYS: int(0, 3650).optional(),
+  RELIST_AFTER_SUPPORT_ACCEPTED_DAYS: int(0, 3650).default(365),
+  RELIST_AFTER_ALREADY_SUPPORTED_DAYS: int(0, 3650).default(365),
+  RELIST_AFTER_MOVED_AWAY_DAYS: int(0, 3650).default(365),
+  RELIST_AFTER_NOT_ELIGIBLE_DAYS: int(0, 3650).default(365),
+  RELIST_AFTER_DECLINED_DAYS: int(0, 3650).optional(),
+  RELIST_AFTER_UNREACHABLE_DAYS: int(0, 3650).default(90),
   UNREACHABLE_AFTER_ATTEMPTS: int(1, 50).default(3),
   REVEALS_PER_HOUR: int(1, 10_000).default(60),
   REFERRAL_LINK_DAYS: int(1, 365).default(30),
@@ -343,10 +358,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (raw.OIDC_ISSUER && (!raw.OIDC_CLIENT_ID || !raw.OIDC_CLIENT_SECRET)) {
     problems.push('OIDC_CLIENT_ID, OIDC_CLIENT_SECRET: required when OIDC_ISSUER is set');
   }
-  // A DECLINED case suppresses the person while it exists: purging it sooner would list them again early.
-  if (raw.RETENTION_CLOSED_CASE_DAYS <= raw.DECLINE_COOLOFF_DAYS) {
+  if (raw.RELIST_AFTER_DECLINED_DAYS !== undefined && raw.DECLINE_COOLOFF_DAYS !== undefined && raw.RELIST_AFTER_DECLINED_DAYS !== raw.DECLINE_COOLOFF_DAYS) {
+    problems.push('RELIST_AFTER_DECLINED_DAYS, DECLINE_COOLOFF_DAYS: two values for the same period; set only RELIST_AFTER_DECLINED_DAYS');
+  }
+  const relistAfterDays: Record<RelistOutcome, number> = {
+    SUPPORT_ACCEPTED: raw.RELIST_AFTER_SUPPORT_ACCEPTED_DAYS,
+    ALREADY_SUPPORTED: raw.RELIST_AFTER_ALREADY_SUPPORTED_DAYS,
+    MOVED_AWAY: raw.RELIST_AFTER_MOVED_AWAY_DAYS,
+    NOT_ELIGIBLE: raw.RELIST_AFTER_NOT_ELIGIBLE_DAYS,
+    DECLINED: raw.RELIST_AFTER_DECLINED_DAYS ?? raw.DECLINE_COOLOFF_DAYS ?? 180,
+    UNREACHABLE: raw.RELIST_AFTER_UNREACHABLE_DAYS,
+  };
+  // A closed case holds the person back only while it exists: purging it sooner would list them again early.
+  const [longest, longestDays] = Object.entries(relistAfterDays).sort((a, b) => b[1] - a[1])[0];
+  if (raw.RETENTION_CLOSED_CASE_DAYS <= longestDays) {
     problems.push(
-      `RETENTION_CLOSED_CASE_DAYS: must be more than DECLINE_COOLOFF_DAYS (${raw.DECLINE_COOLOFF_DAYS}), or a declined person is listed again before the cool-off ends`,
+      `RETENTION_CLOSED_CASE_DAYS: must be more than RELIST_AFTER_${longest}_DAYS (${longestDays}), or a person closed ${longest} is listed again before that period ends`,
     );
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -410,7 +437,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxUploadBytes: raw.MAX_UPLOAD_BYTES,
       uploadStuckHours: raw.UPLOAD_STUCK_HOURS,
     },
-    identification: { cron: raw.IDENTIFY_CRON, declineCooloffDays: raw.DECLINE_COOLOFF_DAYS },
+    identification: { cron: raw.IDENTIFY_CRON, relistAfterDays },
     outreach: { unreachableAfterAttempts: raw.UNREACHABLE_AFTER_ATTEMPTS, revealsPerHour: raw.REVEALS_PER_HOUR, referralLinkDays: raw.REFERRAL_LINK_DAYS },
     retention: {
       cron: raw.RETENTION_CRON,

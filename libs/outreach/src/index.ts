@@ -32,3 +32,7 @@ export type { OutreachActor } from './outreach-actor';
 export { CaseRetentionModule } from './case-retention.module';
 export { CaseRetentionService } from './case-retention.service';
 export type { CaseRetentionResult } from './case-retention.service';
+export { OutcomeImportService, checkFile as checkOutcomesFile } from './outcome-import/outcome-import.service';
+export type { OutcomeImportDone, OutcomeImportRefused, OutcomeImportResult } from './outcome-import/outcome-import.service';
+export { OUTCOME_COLUMNS, checkRow as checkOutcomeRow, readHeader as readOutcomesHeader, vilniusDate } from './outcome-import/outcome-rows';
+export type { OutcomeRow } from './outcome-import/outcome-rows';

@@ -7,16 +7,19 @@ import { CaseQueueService } from './case-queue.service';
 import { CaseWorkService } from './case-work.service';
 import { CasesRepository } from './cases.repository';
 import { ContactRevealService, OUTREACH_REDIS, OutreachRedisCloser } from './contact-reveal.service';
+import { OutcomeImportRepository } from './outcome-import/outcome-import.repository';
+import { OutcomeImportService } from './outcome-import/outcome-import.service';
 import { ReferralsRepository } from './referrals.repository';
 import { ReferralsService } from './referrals.service';
 import { RevealsRepository } from './reveals.repository';
+import { SubjectCasesModule } from './subject-cases.module';
 
 /**
  * Case work: assignment, the daily queue, contact reveal, attempts, outcomes, referrals, opt-outs and
- * hand-over. Needs ConfigModule, ClockModule and DatabaseModule (global) in the composing application.
+ * hand-over, and outcomes imported from another system. Needs ConfigModule, ClockModule and DatabaseModule (global) in the composing application.
  */
 @Module({
-  imports: [AuditModule, ContactsModule],
+  imports: [AuditModule, ContactsModule, SubjectCasesModule],
   providers: [
     { provide: OUTREACH_REDIS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createRedis(config, 'app') },
     OutreachRedisCloser,
@@ -27,7 +30,9 @@ import { RevealsRepository } from './reveals.repository';
     CaseQueueService,
     ReferralsService,
     ContactRevealService,
+    OutcomeImportRepository,
+    OutcomeImportService,
   ],
-  exports: [CaseWorkService, CaseQueueService, ReferralsService, ContactRevealService],
+  exports: [CaseWorkService, CaseQueueService, ReferralsService, ContactRevealService, OutcomeImportService],
 })
 export class OutreachModule {}

@@ -36,8 +36,16 @@ export interface JobPayloads {
   [JobName.INGEST_UPLOAD]: { uploadId: string };
   /** `period` is the tick's UTC date, `2026-10-01`. */
   [JobName.RETENTION]: { period: string };
-  /** `asOf` is D (the tick's UTC date); `criteria` limits the run to those ACTIVE criteria ids. */
-  [JobName.IDENTIFY]: { asOf: string; criteria?: string[]; trigger?: 'schedule' | 'api' };
+  /**
+   * `asOf` is D (the tick's UTC date); `criteria` limits the run to those ACTIVE criteria ids; `startedBy`
+   * is the user who started it from a page or the API (the log names them), absent for the schedule.
+   */
+  [JobName.IDENTIFY]: {
+    asOf: string;
+    criteria?: string[];
+    trigger?: 'schedule' | 'api';
+    startedBy?: { userId: string; role: string; municipality: string | null; scope: 'national' | 'municipal' };
+  };
   /** The outgoing_message row's id; the job id is `letters.send@<messageId>`, so one message is one job. */
   [JobName.SEND_MESSAGE]: { messageId: string };
 }

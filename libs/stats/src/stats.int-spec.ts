@@ -83,6 +83,13 @@ describe('the statistics', () => {
     // 00:30 on 1 November in Vilnius is November's, though still 31 October in UTC; 23:00 on 31 August is August's.
     id.Z1 = await insertCase(db, 'Z1', { createdAt: '2026-10-31T22:30:00Z' });
     id.A1 = await insertCase(db, 'A1', { createdAt: '2026-08-31T20:00:00Z', ...held });
+    // A closing of another system kept as history in September: Tiltas never listed it, so no figure counts it.
+    await db.query(`INSERT INTO outcome_import (sha256, rows, closed, recorded, skipped, outcomes, imported_by) VALUES (repeat('a', 64), 1, 0, 1, 0, '{}', 'test')`);
+    await db.query(
+      `INSERT INTO cases (pseudonym, municipality, status, outcome, cohorts, closed_at, created_at, outcome_import_id)
+       VALUES (decode(repeat('b', 64), 'hex'), 'LT-57', 'CLOSED', 'DECLINED', '{neet-youth}', $1, $1, (SELECT max(id) FROM outcome_import))`,
+      [SEPTEMBER],
+    );
     // Kaunas city: six cases, all reached; none of it is Vilnius's.
     for (let i = 1; i <= 6; i++) {
       id[`K${i}`] = await insertCase(db, `K${i}`, { municipality: 'LT-15', createdAt: SEPTEMBER });

@@ -62,7 +62,8 @@ const PERIODS: Record<FollowUpRegister, readonly [string, string]> = {
 /**
  * The cases listed (created) in the period: months are Europe/Vilnius calendar months, so a case created
  * at 00:30 on 1 November in Vilnius is November's. Parameters $1 from, $2 to, $3 municipality, $4 cohort.
- * A handed-over case counts where it now lives, as a case opened there.
+ * A handed-over case counts where it now lives, as a case opened there. A closing of another system kept
+ * as history (`cases import-outcomes`, no run made it) was never listed by Tiltas and is left out.
  */
 const LISTED = `
   SELECT c.id, c.pseudonym, c.cohorts, c.assigned_at, c.outcome,
@@ -72,7 +73,8 @@ const LISTED = `
   WHERE c.created_at >= (($1::text || '-01')::timestamp AT TIME ZONE 'Europe/Vilnius')
     AND c.created_at < ((($2::text || '-01')::date + interval '1 month')::timestamp AT TIME ZONE 'Europe/Vilnius')
     AND ($3::text IS NULL OR c.municipality = $3)
-    AND ($4::text IS NULL OR $4 = ANY (c.cohorts))`;
+    AND ($4::text IS NULL OR $4 = ANY (c.cohorts))
+    AND NOT (c.outcome_import_id IS NOT NULL AND c.created_run_id IS NULL)`;
 
 /**
  * Each listed row once per cohort it counts under (only the asked cohort when one is) and once more with

@@ -1,9 +1,25 @@
-import { Controller, Get, Param, ParseUUIDPipe, Query, Res } from '@nestjs/common';
+import { Controller, Get, Param, ParseUUIDPipe, Post, Query, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
+import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Actor, ApiTokensService, CurrentActor, NationalOnly, Roles, UsersService, actorScope, signedInRequester } from '@tiltas/access';
+import { DomainError } from '@tiltas/common';
+import { OutcomeImportService, type OutcomeImportResult } from '@tiltas/outreach';
 import { ExtractsQueryService, MUNICIPALITY_CODES, REGISTER_CODES, UploadsService } from '@tiltas/registers';
 import type { Response } from 'express';
 import { field, renderPage } from './page-render';
+
+/** Outcomes files are held in memory while they are checked: a national history is some tens of MB. */
+const OUTCOMES_MAX_BYTES = 256 * 1024 * 1024;
+
+function shownImport(result: OutcomeImportResult) {
+  if (result.kind === 'refused') return { refused: true, problems: result.problems, sha256: result.sha256 };
+  return {
+    refused: false,
+    ...result,
+    unchanged: result.importId === null,
+    outcomes: Object.entries(result.byOutcome).map(([outcome, n]) => ({ outcome, ...n })),
+  };
+}
 
 /**
  * The administrator's pages: extracts (upload with a progress bar, each upload's outcome, each extract's
@@ -20,7 +36,25 @@ export class AdminPagesController {
     private readonly uploads: UploadsService,
     private readonly users: UsersService,
     private readonly tokens: ApiTokensService,
+    private readonly outcomes: OutcomeImportService,
   ) {}
+
+  @Get('outcomes')
+  outcomesPage(@CurrentActor() actor: Actor, @Res() res: Response): void {
+    renderPage(res, actor, 'admin-outcomes', 'outcomes.title', { result: null });
+  }
+
+  /**
+   * The same import as `tiltas cases import-outcomes`: the page shows the refusal's lines or the counts.
+   * The CSRF token rides in the action, as on the extract upload: the multipart body is read after the check.
+   */
+  @Post('outcomes')
+  @UseInterceptors(FileInterceptor('file', { limits: { fileSize: OUTCOMES_MAX_BYTES, files: 1 } }))
+  async importOutcomes(@CurrentActor() actor: Actor, @UploadedFile() file: { buffer: Buffer; originalname: string } | undefined, @Res() res: Response): Promise<void> {
+    if (!file) throw DomainError.validation('choose the outcomes file (CSV) to import');
+    const result = await this.outcomes.importFile(actor, file.buffer, file.originalname || null);
+    renderPage(res, actor, 'admin-outcomes', 'outcomes.title', { result: shownImport(result) }, { status: result.kind === 'refused' ? 422 : 200 });
+  }
 
   @Get('extracts')
   async extractsPage(@CurrentActor() actor: Actor, @Res() res: Response): Promise<void> {

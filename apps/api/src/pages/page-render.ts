@@ -28,6 +28,7 @@ const NAV: Record<Role, readonly NavItem[]> = {
   ],
   ADMIN: [
     { href: '/admin/extracts', key: 'nav.extracts' },
+    { href: '/admin/outcomes', key: 'nav.outcomes' },
     { href: '/criteria', key: 'nav.criteria' },
     { href: '/runs', key: 'nav.runs' },
     { href: '/lawful-bases', key: 'nav.lawfulBases' },

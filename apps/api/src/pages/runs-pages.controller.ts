@@ -5,6 +5,7 @@ import { Clock, DomainError, isIsoDate } from '@tiltas/common';
 import { IdentificationService, RunRecord } from '@tiltas/identification';
 import { JobName, JobProducer, periodJobId } from '@tiltas/queue';
 import type { Response } from 'express';
+import { startedBy } from '../runs/started-by';
 import { field, renderPage } from './page-render';
 
 /** How long a started run is watched for before the page stops refreshing itself. */
@@ -16,6 +17,9 @@ function shownRun(run: RunRecord) {
     seconds: run.durationMs === null ? null : (run.durationMs / 1000).toFixed(1),
     matched: run.counts.reduce((sum, c) => sum + c.matched, 0),
     running: run.status === 'RUNNING',
+    suppressedRows: Object.entries(run.suppressed ?? {})
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([outcome, people]) => ({ outcome, people })),
   };
 }
 
@@ -55,11 +59,12 @@ export class RunsPagesController {
   }
 
   @Post()
-  async start(@CurrentActor() _actor: Actor, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+  async start(@CurrentActor() actor: Actor, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
     const asOf = field(body, 'asOf');
     if (asOf === undefined || !isIsoDate(asOf)) throw DomainError.validation('The run date must be YYYY-MM-DD.');
+    await this.identification.checkStart(actor);
     const now = this.clock.now().getTime();
-    await this.producer.enqueue(JobName.IDENTIFY, { asOf, trigger: 'api' }, { jobId: `${periodJobId(JobName.IDENTIFY, asOf)}-page-${now.toString(36)}` });
+    await this.producer.enqueue(JobName.IDENTIFY, { asOf, trigger: 'api', startedBy: startedBy(actor) }, { jobId: `${periodJobId(JobName.IDENTIFY, asOf)}-page-${now.toString(36)}` });
     res.redirect(303, `/runs?started=${asOf}&since=${now}`);
   }
 }

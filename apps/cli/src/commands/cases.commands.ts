@@ -1,8 +1,10 @@
 import { CASE_STATUSES, CaseExportService, systemIdentificationActor, type CaseStatusFilter } from '@tiltas/identification';
+import { OutcomeImportService, systemOutreachActor } from '@tiltas/outreach';
 import { Command } from 'commander';
+import { readFile } from 'node:fs/promises';
 import { CliExit, CliIo, withApp } from '../cli-context';
 
-export function registerCasesCommands(program: Command, _io: CliIo): void {
+export function registerCasesCommands(program: Command, io: CliIo): void {
   const cases = program.command('cases').description('cases from identification runs');
 
   cases
@@ -19,5 +21,22 @@ export function registerCasesCommands(program: Command, _io: CliIo): void {
           app.get(CaseExportService).exportCsv(process.stdout, { municipality: options.municipality, status: options.status as CaseStatusFilter | undefined }, systemIdentificationActor('cli')),
         { redis: false },
       );
+    });
+
+  cases
+    .command('import-outcomes')
+    .requiredOption('--file <path>', 'outcomes.csv: pseudonym,municipality,outcome,closed_on,to_municipality,cohorts,reason')
+    .description('bring in closings from another system: close the open cases they name, keep the rest as history')
+    .action(async (options: { file: string }) => {
+      const file = await readFile(options.file).catch((err: NodeJS.ErrnoException) => {
+        throw new CliExit(2, `cannot read ${options.file}: ${err.code ?? err.message}`);
+      });
+      const result = await withApp((app) => app.get(OutcomeImportService).importFile(systemOutreachActor('cli'), file, options.file), { redis: false });
+      if (result.kind === 'refused') {
+        for (const line of result.problems) io.err(line);
+        throw new CliExit(1, `refused ${options.file}: ${result.problems.length} problem(s); nothing was changed`);
+      }
+      io.out(result.summary);
+      if (result.importId === null) io.err('nothing changed: every row equals a closing already recorded');
     });
 }

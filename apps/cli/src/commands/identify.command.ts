@@ -2,6 +2,16 @@ import { IdentificationService, systemIdentificationActor } from '@tiltas/identi
 import { Command } from 'commander';
 import { CliExit, CliIo, withApp } from '../cli-context';
 
+/** People held back per closing outcome, as the run recorded them (the spec's re-listing rules). */
+export function suppressionLine(suppressed: Readonly<Record<string, number>>, cohortsHeld: number): string {
+  const parts = Object.entries(suppressed)
+    .filter(([, n]) => n > 0)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([outcome, n]) => `${outcome}=${n}`);
+  const held = cohortsHeld > 0 ? `; ${cohortsHeld} listed for fewer cohorts (NOT_ELIGIBLE holds the others)` : '';
+  return `suppressed: ${parts.length > 0 ? parts.join(' ') : 'nobody'}${held}`;
+}
+
 export function registerIdentifyCommand(program: Command, io: CliIo): void {
   program
     .command('identify')
@@ -21,5 +31,6 @@ export function registerIdentifyCommand(program: Command, io: CliIo): void {
           ? `run ${run.id} at ${run.asOf} had already run with these versions and extracts: nothing changed`
           : `run ${run.id} at ${run.asOf}: ${run.casesCreated} case(s) created, ${run.casesUpdated} gained cohorts, ${run.casesLapsed} lapsed, ${run.durationMs} ms`,
       );
+      io.err(suppressionLine(run.suppressed, run.cohortsHeld));
     });
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditService, type AuditEntryInput } from '@tiltas/audit';
 import { DomainError, ErrorCode, isIsoDate } from '@tiltas/common';
 import { APP_CONFIG, AppConfig } from '@tiltas/config';
-import { DatabaseService, advisoryXactLock, useAnalyticalSettings } from '@tiltas/database';
+import { DatabaseService, advisoryXactLock, useAnalyticalSettings, type DbScope } from '@tiltas/database';
 import { LawfulBasisService } from '@tiltas/lawful-bases';
 import { bindParams, parseCriterion, registersRead } from '@tiltas/targeting';
 import type { EntityManager } from 'typeorm';
@@ -11,7 +11,7 @@ import { CriteriaService } from '../criteria/criteria.service';
 import { IdentificationActor, scopeOf } from '../identification-actor';
 import { compileFirstFailure } from './first-failure';
 import { planRun, type RunCriterion, type RunPlan } from './run-plan';
-import { CohortCounts, RunRecord, RunTrigger, RunsRepository, WrittenCases } from './runs.repository';
+import { CohortCounts, RunRecord, RunSuppression, RunTrigger, RunsRepository, WrittenCases } from './runs.repository';
 
 export interface RunRequest {
   /** The reference date D, YYYY-MM-DD. */
@@ -56,14 +56,14 @@ export class IdentificationService {
 
   async run(request: RunRequest): Promise<RunOutcome> {
     if (!isIsoDate(request.asOf)) throw DomainError.validation(`as-of must be a date (YYYY-MM-DD): ${request.asOf}`);
-    if (request.actor.scope !== 'national') throw DomainError.forbidden('identification runs are national: they write every municipality\'s cases');
+    assertMayRun(request.actor);
     await this.criteria.seedStandard();
     const started = Date.now();
-    const outcome = await this.db.transaction(scopeOf(request.actor), async (m) => {
+    const outcome = await this.db.transaction(runScope(request.actor), async (m) => {
       // Blocking, not try: a second run started at the same moment waits, then finds this one COMPLETED.
       await advisoryXactLock(m, IDENTIFICATION_LOCK);
       await useAnalyticalSettings(m);
-      const criteria = await this.criteriaFor(m, request.criteria);
+      const criteria = await this.criteriaFor(m, request.criteria, request.actor);
       const extracts = await this.runs.activeExtracts(m);
       const planned = planRun(request.asOf, criteria, extracts);
       const problems = planned.ok ? [] : [...planned.problems];
@@ -106,17 +106,18 @@ export class IdentificationService {
     this.logger.log({ runId, asOf: plan.asOf, criteria: plan.criteria.map((c) => `${c.id}@${c.version}`), trigger: request.trigger }, 'identification run started');
     await this.runs.prepareFound(m);
     for (const criterion of plan.criteria) await this.runs.findInto(m, plan, criterion);
-    await this.runs.classify(m, plan.asOf, this.config.identification.declineCooloffDays);
+    await this.runs.classify(m, plan.asOf, this.config.identification.relistAfterDays);
     const counts = await this.runs.counts(m, plan);
+    const suppression = await this.runs.suppression(m);
     const written = await this.runs.writeCases(m, runId, plan.asOf);
     await this.runs.clearLapsed(m);
     const lapsed = await this.runs.markLapsed(m, runId, plan);
     await this.runs.describeLapsed(m, await this.whatChanged(m, plan, lapsed), plan.extracts);
     const durationMs = Date.now() - started;
-    await this.runs.finish(m, runId, counts, written, lapsed.length, durationMs);
-    await this.audit.recordMany(m, this.entries(request, plan, runId, counts, written, lapsed.length, durationMs));
+    await this.runs.finish(m, runId, counts, suppression, written, lapsed.length, durationMs);
+    await this.audit.recordMany(m, this.entries(request, plan, runId, counts, suppression, written, lapsed.length, durationMs));
     this.logger.log(
-      { runId, asOf: plan.asOf, durationMs, created: written.created, updated: written.updated, lapsed: lapsed.length, counts: counts.map(({ cohort, matched, new: n, added, suppressed }) => ({ cohort, matched, new: n, added, suppressed })) },
+      { runId, asOf: plan.asOf, durationMs, created: written.created, updated: written.updated, lapsed: lapsed.length, suppressed: suppression.byOutcome, counts: counts.map(({ cohort, matched, new: n, added, suppressed }) => ({ cohort, matched, new: n, added, suppressed })) },
       'identification run completed',
     );
     return (await this.runs.find(m, runId))!;
@@ -147,14 +148,40 @@ export class IdentificationService {
     return [...changed].map(([id, c]) => ({ id, changed: c }));
   }
 
-  private async criteriaFor(m: EntityManager, ids: readonly string[] | undefined): Promise<RunCriterion[]> {
+  /**
+   * Refuses, before a run is enqueued, what the run itself would refuse the actor: a page or the API
+   * answers at once instead of a job failing later. The run checks the same again when it starts.
+   */
+  async checkStart(actor: IdentificationActor, criteria?: readonly string[]): Promise<void> {
+    assertMayRun(actor);
+    await this.criteria.seedStandard();
+    await this.db.transaction(runScope(actor), (m) => this.criteriaFor(m, criteria, actor));
+  }
+
+  /**
+   * The ACTIVE criteria a run takes. A coordinator's run takes only their municipality's own copies
+   * (all of them when none are named): a national criterion or another municipality's copy would write
+   * cases the coordinator has no say over.
+   */
+  private async criteriaFor(m: EntityManager, ids: readonly string[] | undefined, actor: IdentificationActor): Promise<RunCriterion[]> {
     const unique = ids ? [...new Set(ids)] : undefined;
-    const rows = await this.criteriaRepository.active(m, unique);
+    const found = await this.criteriaRepository.active(m, unique);
     if (unique) {
-      const missing = unique.filter((id) => !rows.some((r) => r.criterionId === id));
+      const missing = unique.filter((id) => !found.some((r) => r.criterionId === id));
       if (missing.length > 0) {
         throw DomainError.validation(`not ACTIVE (activate with a lawful basis first) or unknown: ${missing.join(', ')}`);
       }
+    }
+    let rows = found;
+    if (actor.scope === 'municipal') {
+      const foreign = unique ? found.filter((r) => r.municipality !== actor.municipality) : [];
+      if (foreign.length > 0) {
+        throw DomainError.forbidden(
+          `a coordinator of ${actor.municipality} runs only ${actor.municipality}'s own criteria copies, not ${foreign.map((r) => r.criterionId).join(', ')}`,
+        );
+      }
+      rows = found.filter((r) => r.municipality === actor.municipality);
+      if (rows.length === 0) throw DomainError.validation(`${actor.municipality} has no ACTIVE criteria copy to run: copy a national criterion and activate it first`);
     }
     return rows.map((r) => ({
       id: r.criterionId,
@@ -185,7 +212,7 @@ export class IdentificationService {
     return {
       actor: request.actor.userId,
       role: request.actor.role,
-      municipality: null,
+      municipality: request.actor.scope === 'municipal' ? request.actor.municipality : null,
       action,
       objectType: 'identification_run',
       objectId: runId,
@@ -195,7 +222,7 @@ export class IdentificationService {
   }
 
   /** One entry for the run with its counts, and the created cases in bulk: their count and id ranges. */
-  private entries(request: RunRequest, plan: RunPlan, runId: number, counts: readonly CohortCounts[], written: WrittenCases, lapsed: number, durationMs: number): AuditEntryInput[] {
+  private entries(request: RunRequest, plan: RunPlan, runId: number, counts: readonly CohortCounts[], suppression: RunSuppression, written: WrittenCases, lapsed: number, durationMs: number): AuditEntryInput[] {
     const bases = [...new Set(plan.criteria.map((c) => c.lawfulBasisId))];
     const run = {
       ...this.entry(request, 'identification.run', String(runId), {
@@ -207,6 +234,8 @@ export class IdentificationService {
         casesCreated: written.created,
         casesUpdated: written.updated,
         casesLapsed: lapsed,
+        suppressed: suppression.byOutcome,
+        cohortsHeld: suppression.cohortsHeld,
         durationMs,
       }),
       lawfulBasisId: bases.length === 1 ? bases[0] : null,
@@ -228,6 +257,20 @@ export class IdentificationService {
     }
     return [run, ...created];
   }
+}
+
+/** A national actor (administrator, system) runs anything; a coordinator only their municipality's copies. */
+function assertMayRun(actor: IdentificationActor): void {
+  if (actor.scope === 'national') return;
+  if (actor.role !== 'COORDINATOR' || !actor.municipality) throw DomainError.forbidden('identification runs are started by an administrator, or by a coordinator for their own criteria copies');
+}
+
+/**
+ * A run reads every municipality's closed cases and opt-outs (rule 1 holds across municipalities), so its
+ * transaction is national whoever starts it; it is recorded as the one who did.
+ */
+function runScope(actor: IdentificationActor): DbScope {
+  return actor.scope === 'national' ? scopeOf(actor) : { scope: 'national', municipality: null, actor: actor.userId, role: actor.role };
 }
 
 function brief(c: RunCriterion): { id: string; version: number; lawfulBasisId: string } {

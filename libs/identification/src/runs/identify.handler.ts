@@ -27,7 +27,8 @@ export class IdentifyHandler {
         asOf: payload.asOf,
         criteria: payload.criteria,
         trigger: payload.trigger ?? 'schedule',
-        actor: systemIdentificationActor(JobName.IDENTIFY),
+        // A run started from a page or the API is the starter's, in the log as everywhere else.
+        actor: payload.startedBy ?? systemIdentificationActor(JobName.IDENTIFY),
       });
       return { runId: run.id, repeated, created: run.casesCreated, updated: run.casesUpdated, lapsed: run.casesLapsed };
     } catch (err) {

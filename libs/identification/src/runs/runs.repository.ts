@@ -12,7 +12,7 @@ export interface CohortCounts {
   readonly new: number;
   /** … that an open case gained as a new cohort. */
   readonly added: number;
-  /** … held back: declined within the cool-off, or opted out. */
+  /** … held back: by rule 1, or by the latest closed case there (spec "Re-listing after a case closed"). */
   readonly suppressed: number;
   /** … already listed by an open case for this cohort. */
   readonly unchanged: number;
@@ -33,11 +33,20 @@ export interface RunRecord {
   readonly casesCreated: number;
   readonly casesUpdated: number;
   readonly casesLapsed: number;
+  /** People held back wholly, per closing outcome (OPTED_OUT, DECEASED, and the periods of rule 2). */
+  readonly suppressed: Readonly<Record<string, number>>;
+  /** People listed with fewer cohorts: a NOT_ELIGIBLE closing still holds back the cohorts it listed. */
+  readonly cohortsHeld: number;
   readonly startedBy: string;
   readonly trigger: RunTrigger;
   readonly startedAt: string;
   readonly finishedAt: string | null;
   readonly durationMs: number | null;
+}
+
+export interface RunSuppression {
+  readonly byOutcome: Record<string, number>;
+  readonly cohortsHeld: number;
 }
 
 export interface WrittenCases {
@@ -50,7 +59,7 @@ export interface WrittenCases {
 const RUN_COLUMNS = `
   id, to_char(as_of, 'YYYY-MM-DD') AS "asOf", criteria, extracts, pseudonym_key_id AS "pseudonymKeyId", status, refusal,
   counts, cases_created AS "casesCreated", cases_updated AS "casesUpdated", cases_lapsed AS "casesLapsed",
-  started_by AS "startedBy", trigger,
+  suppressed, cohorts_held AS "cohortsHeld", started_by AS "startedBy", trigger,
   to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "startedAt",
   to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "finishedAt",
   duration_ms AS "durationMs"`;
@@ -125,11 +134,11 @@ export class RunsRepository {
     return rows[0].id;
   }
 
-  async finish(m: EntityManager, id: number, counts: readonly CohortCounts[], written: WrittenCases, lapsed: number, durationMs: number): Promise<void> {
+  async finish(m: EntityManager, id: number, counts: readonly CohortCounts[], suppression: RunSuppression, written: WrittenCases, lapsed: number, durationMs: number): Promise<void> {
     await m.query(
       `UPDATE identification_run SET status = 'COMPLETED', counts = $2, cases_created = $3, cases_updated = $4, cases_lapsed = $5,
-         finished_at = now(), duration_ms = $6 WHERE id = $1`,
-      [id, JSON.stringify(counts), written.created, written.updated, lapsed, durationMs],
+         finished_at = now(), duration_ms = $6, suppressed = $7, cohorts_held = $8 WHERE id = $1`,
+      [id, JSON.stringify(counts), written.created, written.updated, lapsed, durationMs, JSON.stringify(suppression.byOutcome), suppression.cohortsHeld],
     );
   }
 
@@ -163,47 +172,88 @@ export class RunsRepository {
   }
 
   /**
-   * One row per person and case municipality with every cohort that found them, and what happens to it:
-   * an open case there (which may gain cohorts), or a suppression: an active opt-out, or the last case
-   * there closed DECLINED less than `cooloffDays` before D.
+   * One row per person and case municipality with every cohort that found them, and what happens to it,
+   * by spec/extracts.md "Re-listing after a case closed": an open case there (which may gain cohorts), or,
+   * without one, the person held against what is known of them. Rule 1: an active opt-out, or a case
+   * closed DECEASED in any municipality. Rule 2: only the latest closed case there (latest closed_on, the
+   * closing's date in Europe/Vilnius; on a tie the highest id) counts, and holds while D − closed_on is
+   * less than its outcome's period, or always when it is dated after D. A NOT_ELIGIBLE closing holds back
+   * its own cohorts only (`held_cohorts`): the other cohorts still make a case, listing only them.
+   * `found_cohorts` is everything found; `cohorts`, `priority` and `window_date` are what is written.
    */
-  async classify(m: EntityManager, asOf: string, cooloffDays: number): Promise<void> {
+  async classify(m: EntityManager, asOf: string, relistAfterDays: Readonly<Record<string, number>>): Promise<void> {
     await m.query(`CREATE INDEX ON run_found (pseudonym, municipality)`);
     await m.query(`ANALYZE run_found`);
     await m.query(
       `CREATE TEMP TABLE run_case ON COMMIT DROP AS
-       SELECT g.pseudonym, g.municipality, g.cohorts, g.priority, g.window_date,
-              o.id AS open_id, o.cohorts AS open_cohorts,
-              CASE WHEN EXISTS (SELECT 1 FROM opt_out x WHERE x.pseudonym = g.pseudonym AND x.withdrawn_at IS NULL) THEN 'OPTED_OUT'
-                   WHEN o.id IS NULL AND last.outcome = 'DECLINED'
-                        AND $1::date - (last.closed_at AT TIME ZONE 'UTC')::date < $2::int THEN 'DECLINED'
-              END AS suppressed
-       FROM (
-         SELECT pseudonym, municipality,
-                array_agg(criterion_id ORDER BY criterion_id) AS cohorts,
-                min(priority) AS priority,
-                (array_agg(window_date ORDER BY priority, window_date))[1] AS window_date
+       WITH g AS (
+         SELECT pseudonym, municipality, array_agg(criterion_id ORDER BY criterion_id) AS found_cohorts
          FROM run_found GROUP BY pseudonym, municipality
-       ) AS g
-       LEFT JOIN cases o ON o.pseudonym = g.pseudonym AND o.municipality = g.municipality AND o.status <> 'CLOSED'
-       LEFT JOIN LATERAL (
-         SELECT c.outcome, c.closed_at FROM cases c
-         WHERE c.pseudonym = g.pseudonym AND c.municipality = g.municipality AND c.status = 'CLOSED'
-         ORDER BY c.closed_at DESC LIMIT 1
-       ) AS last ON o.id IS NULL`,
-      [asOf, cooloffDays],
+       ),
+       d AS (
+         SELECT g.pseudonym, g.municipality, g.found_cohorts, o.id AS open_id, o.cohorts AS open_cohorts,
+                CASE WHEN EXISTS (SELECT 1 FROM opt_out x WHERE x.pseudonym = g.pseudonym AND x.withdrawn_at IS NULL) THEN 'OPTED_OUT'
+                     WHEN o.id IS NOT NULL THEN NULL
+                     WHEN EXISTS (SELECT 1 FROM cases x WHERE x.pseudonym = g.pseudonym AND x.outcome = 'DECEASED') THEN 'DECEASED'
+                     WHEN NOT coalesce(last.holds, false) THEN NULL
+                     WHEN last.outcome = 'NOT_ELIGIBLE' AND NOT g.found_cohorts <@ last.cohorts THEN NULL
+                     ELSE last.outcome
+                END AS suppressed,
+                CASE WHEN o.id IS NULL AND last.holds AND last.outcome = 'NOT_ELIGIBLE' THEN last.cohorts ELSE '{}'::text[] END AS held_cohorts
+         FROM g
+         LEFT JOIN cases o ON o.pseudonym = g.pseudonym AND o.municipality = g.municipality AND o.status <> 'CLOSED'
+         LEFT JOIN LATERAL (
+           SELECT l.outcome, l.cohorts,
+                  (l.closed_on > $1::date OR $1::date - l.closed_on < ($2::jsonb ->> l.outcome)::int) AS holds
+           FROM (
+             SELECT c.outcome, c.cohorts, c.closed_on FROM cases c
+             WHERE c.pseudonym = g.pseudonym AND c.municipality = g.municipality AND c.status = 'CLOSED'
+             ORDER BY c.closed_on DESC, c.id DESC LIMIT 1
+           ) AS l
+         ) AS last ON o.id IS NULL
+       )
+       SELECT d.pseudonym, d.municipality, d.found_cohorts, d.open_id, d.open_cohorts, d.suppressed, d.held_cohorts,
+              w.cohorts, w.priority, w.window_date
+       FROM d
+       CROSS JOIN LATERAL (
+         SELECT array_agg(f.criterion_id ORDER BY f.criterion_id) AS cohorts,
+                min(f.priority) AS priority,
+                (array_agg(f.window_date ORDER BY f.priority, f.window_date))[1] AS window_date
+         FROM run_found f
+         WHERE f.pseudonym = d.pseudonym AND f.municipality = d.municipality AND NOT f.criterion_id = ANY(d.held_cohorts)
+       ) AS w`,
+      [asOf, JSON.stringify(relistAfterDays)],
     );
     await m.query(`CREATE INDEX ON run_case (pseudonym, municipality)`);
     await m.query(`ANALYZE run_case`);
+  }
+
+  /**
+   * People (per case municipality) held back wholly, per outcome, and those listed with fewer cohorts
+   * because a NOT_ELIGIBLE closing still holds some of theirs back.
+   */
+  async suppression(m: EntityManager): Promise<RunSuppression> {
+    const rows: Array<{ outcome: string | null; n: string; held: string }> = await m.query(
+      `SELECT suppressed AS outcome, count(*) AS n,
+              count(*) FILTER (WHERE suppressed IS NULL AND cardinality(held_cohorts) > 0 AND found_cohorts && held_cohorts) AS held
+       FROM run_case GROUP BY suppressed`,
+    );
+    const byOutcome: Record<string, number> = {};
+    let cohortsHeld = 0;
+    for (const r of rows) {
+      if (r.outcome !== null) byOutcome[r.outcome] = Number(r.n);
+      else cohortsHeld = Number(r.held);
+    }
+    return { byOutcome, cohortsHeld };
   }
 
   async counts(m: EntityManager, plan: RunPlan): Promise<CohortCounts[]> {
     const rows: Array<{ cohort: string; matched: string; new: string; added: string; suppressed: string; unchanged: string }> = await m.query(
       `SELECT f.criterion_id AS cohort,
               count(*) AS matched,
-              count(*) FILTER (WHERE c.suppressed IS NULL AND c.open_id IS NULL) AS new,
+              count(*) FILTER (WHERE c.suppressed IS NULL AND c.open_id IS NULL AND NOT f.criterion_id = ANY(c.held_cohorts)) AS new,
               count(*) FILTER (WHERE c.suppressed IS NULL AND c.open_id IS NOT NULL AND NOT f.criterion_id = ANY(c.open_cohorts)) AS added,
-              count(*) FILTER (WHERE c.suppressed IS NOT NULL) AS suppressed,
+              count(*) FILTER (WHERE c.suppressed IS NOT NULL OR f.criterion_id = ANY(c.held_cohorts)) AS suppressed,
               count(*) FILTER (WHERE c.suppressed IS NULL AND c.open_id IS NOT NULL AND f.criterion_id = ANY(c.open_cohorts)) AS unchanged
        FROM run_found f JOIN run_case c ON c.pseudonym = f.pseudonym AND c.municipality = f.municipality
        GROUP BY f.criterion_id`,
@@ -235,7 +285,7 @@ export class RunsRepository {
          INSERT INTO cases (pseudonym, municipality, cohorts, priority, window_date, created_run_id)
          SELECT pseudonym, municipality, cohorts, priority, window_date, $1
          FROM run_case
-         WHERE suppressed IS NULL AND (open_id IS NULL OR NOT open_cohorts @> cohorts)
+         WHERE suppressed IS NULL AND cohorts IS NOT NULL AND (open_id IS NULL OR NOT open_cohorts @> cohorts)
          ORDER BY municipality, priority, pseudonym
          ON CONFLICT (pseudonym, municipality) WHERE status <> 'CLOSED' DO UPDATE
            SET cohorts = ARRAY(SELECT DISTINCT unnest(cases.cohorts || EXCLUDED.cohorts) ORDER BY 1),
@@ -250,6 +300,7 @@ export class RunsRepository {
          INSERT INTO case_reason (case_id, municipality, criterion_id, criterion_version, run_id, as_of, window_date, reason)
          SELECT w.id, w.municipality, f.criterion_id, f.criterion_version, $1, $2::date, f.window_date, f.reason
          FROM written w JOIN run_found f ON f.pseudonym = w.pseudonym AND f.municipality = w.municipality
+         JOIN run_case c ON c.pseudonym = w.pseudonym AND c.municipality = w.municipality AND NOT f.criterion_id = ANY(c.held_cohorts)
          ON CONFLICT (case_id, criterion_id) DO NOTHING
          RETURNING 1
        ),
@@ -274,7 +325,7 @@ export class RunsRepository {
       `UPDATE cases c SET lapsed_on = NULL, lapsed_reason = NULL, updated_at = now(), version = c.version + 1
        FROM run_case r
        WHERE r.pseudonym = c.pseudonym AND r.municipality = c.municipality AND r.suppressed IS NULL
-         AND c.status <> 'CLOSED' AND c.lapsed_on IS NOT NULL AND c.cohorts && r.cohorts`,
+         AND c.status <> 'CLOSED' AND c.lapsed_on IS NOT NULL AND c.cohorts && r.found_cohorts`,
     );
   }
 
@@ -290,7 +341,11 @@ export class RunsRepository {
            lapsed_reason = jsonb_build_object('runId', $1::int, 'asOf', $2::text, 'cohorts', to_jsonb(c.cohorts)),
            updated_at = now(), version = c.version + 1
        WHERE c.status <> 'CLOSED' AND c.lapsed_on IS NULL AND c.cohorts <@ $3::text[]
-         AND NOT EXISTS (SELECT 1 FROM run_case r WHERE r.pseudonym = c.pseudonym AND r.municipality = c.municipality AND r.cohorts && c.cohorts)
+         AND NOT EXISTS (SELECT 1 FROM run_case r WHERE r.pseudonym = c.pseudonym AND r.municipality = c.municipality AND r.found_cohorts && c.cohorts)
+         -- A handed-over case is not lapsed because the registers still place the person where they moved
+         -- from: the hand-over is what is known of where they live (spec: "the case lives on, open").
+         AND NOT (c.handed_over_from IS NOT NULL AND EXISTS (
+           SELECT 1 FROM run_case r WHERE r.pseudonym = c.pseudonym AND r.municipality = c.handed_over_from AND r.found_cohorts && c.cohorts))
        RETURNING c.id, c.pseudonym, c.cohorts`,
       [runId, plan.asOf, ids],
       true,
