@@ -1,9 +1,8 @@
-import { ApiTokensService } from '@tiltas/access';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { addUser, startApp } from '../access/access-test-app';
+import { addUser, createOwnToken, signIn, startApp } from '../access/access-test-app';
 import { insertManyCases } from '../outreach/outreach-factory';
 import { AppProcess, ensureBuilt } from '../support/app-process';
 import { TEST_REDIS_URL, TestDatabase, createTestDatabase } from '../support/test-database';
@@ -70,7 +69,7 @@ describe('the api killed during concurrent claims', () => {
     try {
       for (let i = 0; i < WORKERS; i++) {
         const userId = await addUser(setup, `claimer${i}`, 'WORKER', 'LT-57');
-        tokens.push({ userId, token: (await setup.get(ApiTokensService).create({ username: `claimer${i}` })).token });
+        tokens.push({ userId, token: (await createOwnToken(setup, await signIn(setup, `claimer${i}`))).token });
       }
     } finally {
       await setup.close();

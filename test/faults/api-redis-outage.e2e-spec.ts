@@ -1,7 +1,9 @@
+import { ApiTokensService, UsersService } from '@tiltas/access';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startApp } from '../access/access-test-app';
 import { AppProcess, ensureBuilt } from '../support/app-process';
 import { TcpProxy, targetOf } from '../support/tcp-proxy';
 import { TEST_REDIS_URL, TestDatabase, createTestDatabase } from '../support/test-database';
@@ -30,10 +32,19 @@ describe('the api process while Redis is unreachable', () => {
   let proxy: TcpProxy;
   let api: AppProcess;
   let base: string;
+  let probe: string;
 
   beforeAll(async () => {
     ensureBuilt('api');
     db = await createTestDatabase();
+    // The deployment probe that enqueues a ping: an ADMIN service account's token, as an operator sets it up.
+    const setup = await startApp(db.config);
+    try {
+      await setup.get(UsersService).addServiceAccount({ username: 'deploy-probe', role: 'ADMIN' });
+      probe = `Bearer ${(await setup.get(ApiTokensService).create({ username: 'deploy-probe' })).token}`;
+    } finally {
+      await setup.close();
+    }
     proxy = await TcpProxy.start(targetOf(TEST_REDIS_URL, 6379));
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
@@ -72,7 +83,7 @@ describe('the api process while Redis is unreachable', () => {
         expect(body.error.redis?.message).toMatch(/^Redis at 127\.0\.0\.1:\d+ is unavailable/);
         expect(body.message).toMatch(/^not ready: Redis at/);
         const started = Date.now();
-        const enqueue = await fetch(`${base}/api/system/ping`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, signal: AbortSignal.timeout(8_000), body: JSON.stringify({ token: `outage-${i}` }) });
+        const enqueue = await fetch(`${base}/api/system/ping`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: probe }, signal: AbortSignal.timeout(8_000), body: JSON.stringify({ token: `outage-${i}` }) });
         expect(enqueue.status).toBe(503);
         expect(((await enqueue.json()) as { code: string }).code).toBe('DEPENDENCY_UNAVAILABLE');
         expect(Date.now() - started).toBeLessThan(6_000);
@@ -95,7 +106,7 @@ describe('the api process while Redis is unreachable', () => {
       if (Date.now() > until) throw new Error('not ready again within 20 s');
       await new Promise((r) => setTimeout(r, 200));
     }
-    expect((await fetch(`${base}/api/system/ping`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, signal: AbortSignal.timeout(8_000), body: JSON.stringify({ token: 'after' }) })).status).toBe(202);
+    expect((await fetch(`${base}/api/system/ping`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: probe }, signal: AbortSignal.timeout(8_000), body: JSON.stringify({ token: 'after' }) })).status).toBe(202);
     expect(api.lines(/reachable again/).length).toBeGreaterThan(0);
   });
 });

@@ -1,7 +1,7 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { ApiTokensService } from '@tiltas/access';
+import { ApiTokensService, UsersService } from '@tiltas/access';
 import request from 'supertest';
-import { addUser, signIn, startApp } from '../access/access-test-app';
+import { addUser, createOwnToken, signIn, startApp } from '../access/access-test-app';
 import { TcpProxy, targetOf } from '../support/tcp-proxy';
 import { ADMIN_URL, TEST_REDIS_URL, TestDatabase, createTestDatabase, testConfig } from '../support/test-database';
 
@@ -28,6 +28,7 @@ describe('the api while PostgreSQL or Redis is unreachable', () => {
   let app: NestExpressApplication;
   let cookie: string;
   let token: string;
+  let probe: string;
   const http = () => request(app.getHttpServer());
 
   beforeAll(async () => {
@@ -36,8 +37,13 @@ describe('the api while PostgreSQL or Redis is unreachable', () => {
     redis = await TcpProxy.start(targetOf(TEST_REDIS_URL, 6379));
     app = await startApp(testConfig(db.name, { DATABASE_URL: pg.url(db.url), REDIS_URL: redis.url(TEST_REDIS_URL), REDIS_PREFIX: db.config.redis.prefix }));
     await addUser(app, 'worker57', 'WORKER', 'LT-57');
-    cookie = (await signIn(app, 'worker57')).cookie;
-    token = (await app.get(ApiTokensService).create({ username: 'worker57' })).token;
+    const agent = await signIn(app, 'worker57');
+    cookie = agent.cookie;
+    // The worker's own token, as they create it signed in.
+    token = (await createOwnToken(app, agent)).token;
+    // The deployment probe that enqueues pings: an ADMIN service account's token, as an operator sets it up.
+    await app.get(UsersService).addServiceAccount({ username: 'deploy-probe', role: 'ADMIN' });
+    probe = `Bearer ${(await app.get(ApiTokensService).create({ username: 'deploy-probe' })).token}`;
   });
 
   afterAll(async () => {
@@ -59,7 +65,7 @@ describe('the api while PostgreSQL or Redis is unreachable', () => {
     const ready = await http().get('/health/ready').expect(200);
     expect(ready.body.info).toMatchObject({ postgres: { status: 'up' }, redis: { status: 'up' } });
     await http().get('/queue').set('Cookie', cookie).set('Accept', 'text/html').expect(200);
-    await http().post('/api/system/ping').send({ token: 'before-outage' }).expect(202);
+    await http().post('/api/system/ping').set('Authorization', probe).send({ token: 'before-outage' }).expect(202);
   });
 
   for (const mode of ['refuse', 'blackhole'] as const) {
@@ -82,7 +88,7 @@ describe('the api while PostgreSQL or Redis is unreachable', () => {
       // The API: the JSON error shape, for a session and for a token request that enqueues work.
       const bySession = await http().get('/api/outreach/queue').set('Cookie', cookie).expect(503);
       expect(bySession.body).toEqual({ statusCode: 503, code: 'DEPENDENCY_UNAVAILABLE', message: expect.stringMatching(/Redis cannot be reached.*try again/), details: { dependency: 'Redis' }, requestId: expect.any(String) });
-      const enqueue = await http().post('/api/system/ping').set('Authorization', `Bearer ${token}`).send({ token: `during-${mode}` }).expect(503);
+      const enqueue = await http().post('/api/system/ping').set('Authorization', probe).send({ token: `during-${mode}` }).expect(503);
       expect(enqueue.body.code).toBe('DEPENDENCY_UNAVAILABLE');
       // Bounded: every one of these requests waited at most a few seconds, not for the outage to end.
       expect(Date.now() - started).toBeLessThan(mode === 'refuse' ? 8_000 : 20_000);
@@ -90,7 +96,7 @@ describe('the api while PostgreSQL or Redis is unreachable', () => {
       redis.set('forward');
       await eventually(async () => (await http().get('/health/ready')).status === 200);
       await http().get('/queue').set('Cookie', cookie).set('Accept', 'text/html').expect(200);
-      await http().post('/api/system/ping').send({ token: `after-${mode}` }).expect(202);
+      await http().post('/api/system/ping').set('Authorization', probe).send({ token: `after-${mode}` }).expect(202);
     });
   }
 

@@ -1,11 +1,14 @@
+import { UsersService } from '@tiltas/access';
 import { DEFAULT_JOB_OPTIONS, JobName, QueueName } from '@tiltas/queue';
 import { Queue } from 'bullmq';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { csvOf, freshDir, lawfulBasisInsert, POPULATION_HEADER, populationRows, writeDelivery } from '../ingest/ingest-fixtures';
+import { startApp } from '../access/access-test-app';
 import { AppProcess, ensureBuilt } from '../support/app-process';
 import { TcpProxy, targetOf } from '../support/tcp-proxy';
 import { TEST_REDIS_URL, TestDatabase, createTestDatabase } from '../support/test-database';
@@ -39,6 +42,7 @@ describe('the worker under faults', () => {
   let redisProxy: TcpProxy;
   let queue: Queue;
   let storage: string;
+  let uploader: string;
   let worker: AppProcess | null = null;
   let holder: Client | null = null;
   const demoFile = join(tmpdir(), `tiltas-faults-${randomBytes(4).toString('hex')}.json`);
@@ -77,11 +81,12 @@ describe('the worker under faults', () => {
     holder = null;
   }
 
-  /** Until a worker backend of this database waits for the lock the test holds. */
+  /** Until the ingest has its LOADING extract and a worker backend of this database waits for the lock the test holds (other jobs, such as the sealer, may wait on it too). */
   async function workerWaitsOnAuditLog(): Promise<void> {
     await eventually(async () => {
       const rows = await db.query<{ n: string }>(
-        `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND application_name <> 'faults-test-holder'`,
+        `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND application_name <> 'faults-test-holder'
+           AND EXISTS (SELECT 1 FROM extract WHERE status = 'LOADING')`,
       );
       return Number(rows[0].n) > 0;
     }, 40_000, 'the worker waiting on audit_log');
@@ -93,10 +98,13 @@ describe('the worker under faults', () => {
     deliveries++;
     const asOf = `2026-10-${String(deliveries).padStart(2, '0')}`;
     const dir = await writeDelivery(join(storage, `delivery-${deliveries}`), 'population', csvOf(POPULATION_HEADER, populationRows(deliveries * 100_000, deliveries * 100_000 + ROWS)), { asOf });
+    // As the api leaves an upload: its folder 0700 and its files 0600 (the worker refuses a storage folder others can open).
+    await chmod(dir, 0o700);
+    for (const file of ['population.csv', 'population.manifest.json']) await chmod(join(dir, file), 0o600);
     const uploadId = randomUUID();
     await db.query(
-      `INSERT INTO extract_upload (id, register, status, csv_path, manifest_path, csv_bytes, uploaded_by) VALUES ($1, 'population', 'QUEUED', $2, $3, 1, 'system:test')`,
-      [uploadId, join(dir, 'population.csv'), join(dir, 'population.manifest.json')],
+      `INSERT INTO extract_upload (id, register, status, csv_path, manifest_path, csv_bytes, uploaded_by) VALUES ($1, 'population', 'QUEUED', $2, $3, 1, $4)`,
+      [uploadId, join(dir, 'population.csv'), join(dir, 'population.manifest.json'), uploader],
     );
     const jobId = `ingest-upload-${uploadId}`;
     await queue.add(JobName.INGEST_UPLOAD, { uploadId }, { ...DEFAULT_JOB_OPTIONS, backoff: { type: 'fixed', delay: 1_000 }, jobId });
@@ -138,6 +146,13 @@ describe('the worker under faults', () => {
     db = await createTestDatabase();
     const basis = lawfulBasisInsert({ id: 'LB-TEST', registers: ['population'] });
     await db.query(basis.sql, basis.params);
+    // Extracts are a national matter: the uploads come from a national administrator's delivery account.
+    const setup = await startApp(db.config);
+    try {
+      uploader = (await setup.get(UsersService).addServiceAccount({ username: 'register-delivery', role: 'ADMIN', municipality: null })).id;
+    } finally {
+      await setup.close();
+    }
     redisProxy = await TcpProxy.start(targetOf(TEST_REDIS_URL, 6379));
     queue = new Queue(QueueName.INGEST, { connection: { url: TEST_REDIS_URL } as never, prefix: db.config.redis.prefix });
   });

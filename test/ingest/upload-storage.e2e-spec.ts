@@ -1,13 +1,12 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { ApiTokensService } from '@tiltas/access';
 import { JobProducer, QueueName } from '@tiltas/queue';
 import { chmod, mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import request from 'supertest';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
-import { addUser, signIn, startApp, type SignedInAgent } from '../access/access-test-app';
+import { addUser, createOwnToken, signIn, startApp, type SignedInAgent } from '../access/access-test-app';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 import { csvOf, freshDir, lawfulBasisInsert, POPULATION_HEADER, populationRows, writeDelivery } from './ingest-fixtures';
 
@@ -64,8 +63,8 @@ describe('uploaded extracts on disk', () => {
     await db.query(basis.sql, basis.params);
     api = await startApp(db.config);
     await addUser(api, 'admin1', 'ADMIN', null);
-    token = (await api.get(ApiTokensService).create({ username: 'admin1' })).token;
     admin = await signIn(api, 'admin1');
+    token = (await createOwnToken(api, admin)).token;
   });
 
   afterAll(async () => {

@@ -1,5 +1,4 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { ApiTokensService } from '@tiltas/access';
 import { FixedClock } from '@tiltas/common';
 import request from 'supertest';
 import { insertCase, insertPerson } from '../outreach/outreach-factory';
@@ -273,7 +272,7 @@ describe('referrals to the end', () => {
         const wrong = token.slice(0, -1) + (token.endsWith('0') ? '1' : '0');
         await http().get('/api/partner/referrals').set('Authorization', `Bearer ${wrong}`).expect(401);
         await http().get('/api/partner/referrals').expect(401);
-        const userToken = await app.get(ApiTokensService).create({ username: 'w57', name: 'a worker\'s token' });
+        const userToken = (await (await signIn(app, 'w57')).post('/api/tokens', { name: 'a worker\'s token' }).expect(201)).body as { token: string };
         await http().get('/api/partner/referrals').set('Authorization', `Bearer ${userToken.token}`).expect(401);
         clock.advance(31 * 86_400_000);
         try {

@@ -30,6 +30,7 @@ export class UploadIngestService {
     }
     if (!upload.uploaderNational) {
       await this.uploads.fail(uploadId, 'refused: receiving register extracts is a national matter, and this upload was sent by a municipal user');
+      await this.purge.purgeFinished(uploadId);
       this.logger.warn({ uploadId }, 'upload by a municipal user refused; nothing ingested');
       return null;
     }
