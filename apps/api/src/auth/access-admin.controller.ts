@@ -1,7 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Actor, ApiTokensService, CreatedToken, CreatedUser, CurrentActor, Roles, TokenSummary, UserSummary, UsersService, actorScope } from '@tiltas/access';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { ApiErrorResponse, ApiJsonResponse, ApiStandardErrors } from '../platform/api-docs';
+import { CREATED_TOKEN, CREATED_USER, TOKEN_SUMMARY, USER_SUMMARY, listOf } from '../platform/api-schemas';
 
 export class AddUserDto {
   @ApiProperty() @IsString() @MaxLength(128) username!: string;
@@ -10,18 +12,18 @@ export class AddUserDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) displayName?: string;
   @ApiPropertyOptional({ description: 'Omitted: generated and returned once' }) @IsOptional() @IsString() @MaxLength(1024) password?: string;
   @ApiPropertyOptional({ enum: ['lt', 'en'] }) @IsOptional() @IsIn(['lt', 'en']) language?: string;
-  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(100000) caseloadLimit?: number;
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 100000 }) @IsOptional() @IsInt() @Min(0) @Max(100000) caseloadLimit?: number;
 }
 
 export class CreateTokenDto {
   @ApiProperty() @IsString() @MaxLength(128) username!: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) name?: string;
-  @ApiPropertyOptional({ default: 90 }) @IsOptional() @IsInt() @Min(1) @Max(730) expiresDays?: number;
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 730, default: 90 }) @IsOptional() @IsInt() @Min(1) @Max(730) expiresDays?: number;
 }
 
 /** Users and API tokens for administrators (a municipal administrator manages their municipality's). */
+@ApiStandardErrors()
 @ApiTags('access')
-@ApiBearerAuth()
 @Roles('ADMIN')
 @Controller('api')
 export class AccessAdminController {
@@ -32,12 +34,15 @@ export class AccessAdminController {
 
   @Get('users')
   @ApiOperation({ summary: 'List users' })
+  @ApiJsonResponse(200, 'The users', listOf(USER_SUMMARY))
   listUsers(@CurrentActor() actor: Actor): Promise<UserSummary[]> {
     return this.users.listUsers(actorScope(actor));
   }
 
   @Post('users')
   @ApiOperation({ summary: 'Add a user; a generated password is returned once' })
+  @ApiJsonResponse(201, 'The user, with the generated password when none was given', CREATED_USER)
+  @ApiErrorResponse(409, 'A user of that name exists already')
   addUser(@CurrentActor() actor: Actor, @Body() body: AddUserDto): Promise<CreatedUser> {
     return this.users.addUser(body, actorScope(actor));
   }
@@ -45,18 +50,25 @@ export class AccessAdminController {
   @Post('users/:username/disable')
   @HttpCode(200)
   @ApiOperation({ summary: 'Disable a user and end their sessions' })
+  @ApiJsonResponse(200, 'The user, disabled', USER_SUMMARY)
+  @ApiErrorResponse(404, 'No such user in my scope')
+  @ApiErrorResponse(409, 'Disabled already')
   disableUser(@CurrentActor() actor: Actor, @Param('username') username: string): Promise<UserSummary> {
     return this.users.disableUser(username, actorScope(actor));
   }
 
   @Get('tokens')
   @ApiOperation({ summary: 'List API tokens (never their secrets)' })
+  @ApiJsonResponse(200, 'The tokens', listOf(TOKEN_SUMMARY))
   listTokens(@CurrentActor() actor: Actor): Promise<TokenSummary[]> {
     return this.tokens.list(actorScope(actor));
   }
 
   @Post('tokens')
   @ApiOperation({ summary: 'Create an API token for a user; the token is returned once' })
+  @ApiJsonResponse(201, 'The token, shown this once', CREATED_TOKEN)
+  @ApiErrorResponse(404, 'No such user in my scope')
+  @ApiErrorResponse(409, 'The user is disabled')
   createToken(@CurrentActor() actor: Actor, @Body() body: CreateTokenDto): Promise<CreatedToken> {
     return this.tokens.create(body, actorScope(actor));
   }
@@ -64,6 +76,9 @@ export class AccessAdminController {
   @Delete('tokens/:id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke an API token' })
+  @ApiNoContentResponse({ description: 'Revoked' })
+  @ApiErrorResponse(404, 'No such token in my scope')
+  @ApiErrorResponse(409, 'Revoked already')
   async revokeToken(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<void> {
     await this.tokens.revoke(id, actorScope(actor));
   }

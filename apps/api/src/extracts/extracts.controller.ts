@@ -1,5 +1,6 @@
 import { Controller, Get, Inject, Param, ParseUUIDPipe, Post, Query, Req, Res, UploadedFiles, UseInterceptors } from '@nestjs/common';
 import { FileFieldsInterceptor } from '@nestjs/platform-express';
+import { ApiBody, ApiConsumes, ApiOperation, ApiParam, ApiQuery, ApiSeeOtherResponse, ApiTags } from '@nestjs/swagger';
 import { Actor, CurrentActor, Roles } from '@tiltas/access';
 import { DomainError } from '@tiltas/common';
 import { APP_CONFIG, AppConfig } from '@tiltas/config';
@@ -8,6 +9,8 @@ import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ApiErrorResponse, ApiJsonResponse, ApiStandardErrors } from '../platform/api-docs';
+import { EXTRACT_SUMMARY, QUARANTINE_LISTING, UPLOAD_VIEW, listOf } from '../platform/api-schemas';
 import { MANIFEST_MAX_BYTES, StoredPart, uploadDir } from './extracts-upload.storage';
 
 type UploadParts = { csv?: StoredPart[]; manifest?: StoredPart[] };
@@ -18,6 +21,8 @@ type UploadParts = { csv?: StoredPart[]; manifest?: StoredPart[] };
  * worker; the response is the queued upload, whose `status` and `outcome` the client polls. A browser's
  * plain form post (no script: it asks for HTML) is sent on to the upload's page, which follows the ingest.
  */
+@ApiStandardErrors()
+@ApiTags('extracts')
 @Controller('api/extracts')
 @Roles('ADMIN')
 export class ExtractsController {
@@ -29,6 +34,12 @@ export class ExtractsController {
 
   @Post('uploads')
   @UseInterceptors(FileFieldsInterceptor([{ name: 'csv', maxCount: 1 }, { name: 'manifest', maxCount: 1 }]))
+  @ApiOperation({ summary: 'Upload a delivery (the manifest and the CSV); the worker ingests it and the upload\'s status follows' })
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({ schema: { type: 'object', required: ['manifest', 'csv'], properties: { manifest: { type: 'string', format: 'binary' }, csv: { type: 'string', format: 'binary' } } } })
+  @ApiJsonResponse(201, 'Queued for ingest', UPLOAD_VIEW)
+  @ApiSeeOtherResponse({ description: 'A browser form post (Accept: text/html) is sent on to the upload\'s page' })
+  @ApiErrorResponse(413, 'A file is larger than allowed')
   async upload(
     @CurrentActor() actor: Actor,
     @Req() req: Request,
@@ -64,21 +75,34 @@ export class ExtractsController {
   }
 
   @Get('uploads')
+  @ApiOperation({ summary: 'Uploads, newest first' })
+  @ApiJsonResponse(200, 'The uploads', listOf(UPLOAD_VIEW))
   listUploads(): Promise<UploadView[]> {
     return this.uploads.list();
   }
 
   @Get('uploads/:id')
+  @ApiOperation({ summary: 'One upload: its status and, once ingested, the outcome' })
+  @ApiJsonResponse(200, 'The upload', UPLOAD_VIEW)
+  @ApiParam({ name: 'id', schema: { type: 'string', format: 'uuid' } })
+  @ApiErrorResponse(404, 'No such upload')
   uploadStatus(@Param('id', new ParseUUIDPipe()) id: string): Promise<UploadView> {
     return this.uploads.get(id);
   }
 
   @Get()
+  @ApiOperation({ summary: 'Extracts received, newest first' })
+  @ApiQuery({ name: 'register', required: false, description: 'Only this register\'s extracts.', schema: { type: 'string', example: 'population' } })
+  @ApiJsonResponse(200, 'The extracts', listOf(EXTRACT_SUMMARY))
   list(@Query('register') register?: string): Promise<ExtractSummary[]> {
     return this.extracts.list({ register });
   }
 
   @Get(':register/quarantine')
+  @ApiOperation({ summary: 'The quarantined rows of a register\'s extract (the active one, or the one of a date): line, column and reason' })
+  @ApiQuery({ name: 'asOf', required: false, description: 'The extract of this date; the active one when absent.', schema: { type: 'string', format: 'date' } })
+  @ApiJsonResponse(200, 'The quarantine', QUARANTINE_LISTING)
+  @ApiErrorResponse(404, 'No such register, or no extract of it at that date')
   quarantine(@Param('register') register: string, @Query('asOf') asOf?: string): Promise<QuarantineListing> {
     return this.extracts.quarantine(register, asOf);
   }

@@ -1,9 +1,11 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { ApiStandardErrors } from '../platform/api-docs';
 import { SystemStatusService } from './system-status.service';
 import { Public } from '@tiltas/access';
 
+@ApiStandardErrors()
 @ApiTags('operations')
 @Public()
 @Controller('health')
