@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Res, applyDecorators } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiProperty, ApiPropertyOptional, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Actor, CurrentActor, Roles } from '@tiltas/access';
 import { AUDIT_FILTER_FIELDS, AuditPage, AuditSearchFilter, AuditService, AuditVerification, SubjectLookupResult } from '@tiltas/audit';
 import { DomainError } from '@tiltas/common';
@@ -82,7 +82,6 @@ export class AuditController {
   @Get('export')
   @ApiOperation({ summary: 'Export as JSONL: a header line with the head and last anchor, then one entry per line (docs/audit-log.md)' })
   @AuditFilterQuery()
-  @ApiProduces('application/x-ndjson')
   @ApiOkResponse({ description: 'JSON lines: the header, then one entry per line', content: { 'application/x-ndjson': { schema: { type: 'string' } } } })
   async export(@CurrentActor() actor: Actor, @Query() query: Record<string, unknown>, @Res() res: Response): Promise<void> {
     const { filter } = splitQuery(query);

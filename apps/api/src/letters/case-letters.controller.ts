@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post, Res } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Actor, CurrentActor, Roles } from '@tiltas/access';
 import { InvitationLetterService, LETTER_PAGE_STYLE_HASH, MessageRow, MessageSendingService, SEND_CHANNELS } from '@tiltas/letters';
 import type { Response } from 'express';
@@ -23,7 +23,6 @@ export class CaseLettersController {
   /** The letter to print, in the person's language. Personal data: never cached. */
   @Get(':caseId/invitation')
   @ApiOperation({ summary: 'The invitation letter to print, in the person\'s language (a reveal: logged)' })
-  @ApiProduces('text/html')
   @ApiOkResponse({ description: 'The printable letter page', content: { 'text/html': { schema: { type: 'string' } } } })
   @ApiErrorResponse(404, 'No such case held by me')
   async invitation(@CurrentActor() actor: Actor, @IdParam('caseId', 'int8') caseId: number, @Res({ passthrough: true }) res: Response): Promise<string> {

@@ -1,4 +1,4 @@
-import { ArgumentMetadata, Param, PipeTransform, RequestMethod, Type } from '@nestjs/common';
+import { ArgumentMetadata, ExecutionContext, PipeTransform, RequestMethod, Type, createParamDecorator } from '@nestjs/common';
 import { METHOD_METADATA } from '@nestjs/common/constants';
 import {
   ApiBadRequestResponse,
@@ -108,7 +108,7 @@ export class ParseIdPipe implements PipeTransform<unknown, number> {
   constructor(private readonly column: IdColumn) {}
 
   transform(value: unknown, metadata: ArgumentMetadata): number {
-    const name = metadata.data ?? 'id';
+    const name = typeof metadata.data === 'string' ? metadata.data : 'id';
     const max = this.column === 'int4' ? INT4_MAX : INT8_JSON_MAX;
     const n = typeof value === 'string' && /^[1-9][0-9]{0,15}$/.test(value) ? Number(value) : NaN;
     if (!Number.isSafeInteger(n) || n > max) {
@@ -118,9 +118,15 @@ export class ParseIdPipe implements PipeTransform<unknown, number> {
   }
 }
 
+/**
+ * The path parameter as the client wrote it. A custom decorator on purpose: the global ValidationPipe
+ * leaves those alone, where for `@Param() id: number` it would first turn `1e10` or `0x10` into a number.
+ */
+const RawPathParam = createParamDecorator((name: string, ctx: ExecutionContext): unknown => ctx.switchToHttp().getRequest<{ params: Record<string, string> }>().params[name]);
+
 /** `@IdParam('id', 'int8')`: the path id parsed by ParseIdPipe and documented with its bounds. */
 export function IdParam(name: string, column: IdColumn, description?: string): ParameterDecorator {
-  const param = Param(name, new ParseIdPipe(column));
+  const param = RawPathParam(name, new ParseIdPipe(column));
   const doc = ApiParam({
     name,
     required: true,

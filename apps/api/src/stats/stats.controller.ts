@@ -1,5 +1,5 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Actor, CurrentActor, Roles } from '@tiltas/access';
 import { StatsReport, StatsService } from '@tiltas/stats';
 import type { Response } from 'express';
@@ -32,7 +32,6 @@ export class StatsController {
 
   @Get('csv')
   @ApiOperation({ summary: 'The same numbers as CSV (municipality, figure, month, cohort, value; `all` for totals), logged as export.downloaded' })
-  @ApiProduces('text/csv')
   @ApiOkResponse({ description: 'The CSV', content: { 'text/csv': { schema: { type: 'string' } } } })
   async csv(@CurrentActor() actor: Actor, @Query() query: StatsQueryDto, @Res() res: Response): Promise<void> {
     const { filename, csv } = await this.stats.csv(actor, query);
