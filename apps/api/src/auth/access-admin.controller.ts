@@ -50,9 +50,8 @@ export class AccessAdminController {
   @Post('users/:username/disable')
   @HttpCode(200)
   @ApiOperation({ summary: 'Disable a user and end their sessions' })
-  @ApiJsonResponse(200, 'The user, disabled', USER_SUMMARY)
+  @ApiJsonResponse(200, 'The user, disabled (a user disabled already stays so)', USER_SUMMARY)
   @ApiErrorResponse(404, 'No such user in my scope')
-  @ApiErrorResponse(409, 'Disabled already')
   disableUser(@CurrentActor() actor: Actor, @Param('username') username: string): Promise<UserSummary> {
     return this.users.disableUser(username, actorScope(actor));
   }

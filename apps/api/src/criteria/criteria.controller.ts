@@ -86,6 +86,7 @@ export class CriteriaController {
   @ApiBody({ schema: { type: 'object', required: ['municipality', 'id'], properties: { municipality: { type: 'string', example: 'LT-57' }, id: { type: 'string', example: 'neet-youth-lt57' } } } })
   @ApiJsonResponse(201, 'The copy\'s draft', CRITERION_VERSION)
   @ApiErrorResponse(404, 'No such criterion in my scope')
+  @ApiErrorResponse(403, 'I act for another municipality')
   @ApiErrorResponse(409, 'A criterion with that id exists already, or this municipality has a copy')
   copy(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() body: { municipality?: unknown; id?: unknown }): Promise<CriterionVersionView> {
     return this.criteria.copyForMunicipality(id, text(body?.municipality, 'municipality'), text(body?.id, 'id'), actor);
@@ -98,7 +99,6 @@ export class CriteriaController {
   @ApiBody({ schema: { type: 'object', required: ['asOf'], properties: { asOf: { type: 'string', format: 'date' }, version: VERSION_SCHEMA, definition: { type: 'object', additionalProperties: true } } } })
   @ApiJsonResponse(200, 'The counts; `shown` is what this viewer may see', PREVIEW)
   @ApiErrorResponse(404, 'No such criterion in my scope')
-  @ApiErrorResponse(403, 'No lawful basis covers the registers the criterion reads at that date')
   async preview(
     @CurrentActor() actor: Actor,
     @Param('id') id: string,

@@ -61,9 +61,8 @@ export class LawfulBasesController {
   @Roles('ADMIN')
   @HttpCode(200)
   @ApiOperation({ summary: 'Retire a lawful basis: it covers nothing after validTo' })
-  @ApiJsonResponse(200, 'Retired, or already retired at that date', RETIRE_LAWFUL_BASIS_RESULT)
+  @ApiJsonResponse(200, 'Retired, or already ending on that date', RETIRE_LAWFUL_BASIS_RESULT)
   @ApiErrorResponse(404, 'No such lawful basis')
-  @ApiErrorResponse(409, 'It is retired already at another date, or validTo is outside its validity')
   retire(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() body: RetireLawfulBasisDto): Promise<RetireLawfulBasisResult> {
     return this.lawfulBases.retire(id, body.validTo, actor);
   }

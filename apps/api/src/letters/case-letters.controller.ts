@@ -42,8 +42,9 @@ export class CaseLettersController {
   @ApiBody({ schema: { type: 'object', required: ['channel'], properties: { channel: { type: 'string', enum: [...SEND_CHANNELS] } } } })
   @ApiJsonResponse(202, 'Queued (PENDING)', MESSAGE_ROW)
   @ApiErrorResponse(404, 'No such case held by me')
-  @ApiErrorResponse(409, 'The person has no contact on that channel, or the case is not open')
-  @ApiErrorResponse(503, 'The channel\'s transport (SMTP, SMS gateway) is not configured')
+  @ApiErrorResponse(403, 'I am a coordinator and do not hold the case myself')
+  @ApiErrorResponse(409, 'The case is not open, or the contacts register has no address on that channel')
+  @ApiErrorResponse(503, 'The channel\'s transport (SMTP, SMS gateway) is not configured, or the queue did not take the message')
   send(@CurrentActor() actor: Actor, @IdParam('caseId', 'int8') caseId: number, @Body() body: { channel?: unknown }): Promise<MessageRow> {
     return this.messages.request(actor, caseId, body?.channel);
   }

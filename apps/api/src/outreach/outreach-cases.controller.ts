@@ -137,8 +137,8 @@ export class OutreachCasesController {
   @Post('cases/:id/referrals')
   @ApiOperation({ summary: 'Refer the person to a service of the municipality\'s directory (status SENT)' })
   @ApiJsonResponse(201, 'The referral (SENT)', REFERRAL_VIEW)
-  @ApiErrorResponse(404, 'No such case in my scope, or no such active service in its municipality')
-  @ApiErrorResponse(409, 'The case is not open, or holds a live referral to that service')
+  @ApiErrorResponse(404, 'No such case in my scope')
+  @ApiErrorResponse(409, 'The service is no longer active, or the case cannot take a referral in its status')
   refer(@CurrentActor() actor: Actor, @IdParam('id', 'int8') id: number, @Body() body: ReferDto): Promise<ReferralView> {
     return this.referrals.refer(actor, id, body.serviceId, body.note);
   }
