@@ -1,5 +1,6 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { ApiTokensService, UsersService } from '@tiltas/access';
+import { CriteriaService } from '@tiltas/identification';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +49,9 @@ export async function startContractApp(env: NodeJS.ProcessEnv = {}): Promise<Con
     ids[who] = (await users.addUser({ username: `contract-${who}`, role, municipality, password: PASSWORD })).user.id;
     bearer[who] = `Bearer ${(await tokens.create({ username: `contract-${who}`, name: 'contract test' })).token}`;
   }
+  // The standard cohorts with their real definitions, before the case factory names neet-youth: its
+  // placeholder version would otherwise stand in for a definition no criterion could have.
+  await app.get(CriteriaService).seedStandard();
   await insertPerson(db, 'held');
   const held = await insertCase(db, 'held', { status: 'ASSIGNED', assignedTo: ids.worker, priority: 3 });
   await insertPerson(db, 'in-progress');

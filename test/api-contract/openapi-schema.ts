@@ -256,8 +256,18 @@ export function fuzzValue(doc: OpenApiDocument, given: Schema, depth = 0): fc.Ar
   return fc.oneof({ arbitrary: validValue(doc, schema, depth), weight: 4 }, { arbitrary: hostileJson, weight: 1 }, { arbitrary: fc.constant(null), weight: 1 });
 }
 
-/** A path or query value: what the schema accepts, as text, or text it does not. */
-export function fuzzText(doc: OpenApiDocument, schema: Schema | undefined): fc.Arbitrary<string> {
+/**
+ * A path or query value: what the schema accepts, as text, or text it does not. `known` are values that
+ * name real rows (a criterion id, a register): a free-form string id is otherwise never one that exists.
+ */
+export function fuzzText(doc: OpenApiDocument, schema: Schema | undefined, known: readonly string[] = []): fc.Arbitrary<string> {
   const valid = validValue(doc, schema ?? { type: 'string' }).map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
-  return fc.oneof({ arbitrary: valid, weight: 3 }, { arbitrary: hostileText, weight: 1 });
+  const free = known.length > 0 && isFreeText(doc, schema);
+  return fc.oneof({ arbitrary: valid, weight: 3 }, { arbitrary: hostileText, weight: 1 }, ...(free ? [{ arbitrary: fc.constantFrom(...known), weight: 3 }] : []));
+}
+
+/** A plain string schema: no enum, format or pattern that says what its values look like. */
+export function isFreeText(doc: OpenApiDocument, schema: Schema | undefined): boolean {
+  const s = schema ? resolve(doc, schema) : { type: 'string' as const };
+  return s.type === 'string' && !s.enum && !s.format && !s.pattern;
 }
