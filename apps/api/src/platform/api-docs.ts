@@ -1,4 +1,4 @@
-import { ArgumentMetadata, ExecutionContext, PipeTransform, RequestMethod, Type, createParamDecorator } from '@nestjs/common';
+import { ArgumentMetadata, ExecutionContext, PipeTransform, RequestMethod, createParamDecorator } from '@nestjs/common';
 import { METHOD_METADATA } from '@nestjs/common/constants';
 import {
   ApiBadRequestResponse,
@@ -10,7 +10,6 @@ import {
   ApiPropertyOptional,
   ApiResponse,
   ApiUnauthorizedResponse,
-  getSchemaPath,
 } from '@nestjs/swagger';
 import { IS_PUBLIC, REQUIRED_ROLES, Role } from '@tiltas/access';
 import { DomainError } from '@tiltas/common';
@@ -87,13 +86,6 @@ export function ApiErrorResponse(status: number, description: string): MethodDec
 /** A success response whose body is the given plain JSON schema (shapes that come from lib interfaces). */
 export function ApiJsonResponse(status: number, description: string, schema: object): MethodDecorator & ClassDecorator {
   return ApiResponse({ status, description, schema });
-}
-
-/** A success response of a DTO class, or a list of them. */
-export function ApiTypedResponse(status: number, description: string, type: Type<unknown>, isArray = false): MethodDecorator & ClassDecorator {
-  return isArray
-    ? ApiResponse({ status, description, schema: { type: 'array', items: { $ref: getSchemaPath(type) } } })
-    : ApiResponse({ status, description, type });
 }
 
 export type IdColumn = 'int4' | 'int8';
