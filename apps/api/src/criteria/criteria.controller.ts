@@ -99,6 +99,7 @@ export class CriteriaController {
   @ApiBody({ schema: { type: 'object', required: ['asOf'], properties: { asOf: { type: 'string', format: 'date' }, version: VERSION_SCHEMA, definition: { type: 'object', additionalProperties: true } } } })
   @ApiJsonResponse(200, 'The counts; `shown` is what this viewer may see', PREVIEW)
   @ApiErrorResponse(404, 'No such criterion in my scope')
+  @ApiErrorResponse(409, 'A register the criterion reads has no ACTIVE extract, or its extracts were pseudonymised under different keys')
   async preview(
     @CurrentActor() actor: Actor,
     @Param('id') id: string,
