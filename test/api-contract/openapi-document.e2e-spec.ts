@@ -159,6 +159,13 @@ describe('the OpenAPI document', () => {
     });
   });
 
+  it('refuses active: null on a service with a 400 and leaves the service as it was', async () => {
+    const [service] = await ctx.db.query<{ id: string; active: boolean }>('SELECT id::text AS id, active FROM outreach_service ORDER BY id LIMIT 1');
+    const res = await http().patch(`/api/outreach/services/${service.id}`).set('Authorization', ctx.bearer.coordinator).send({ active: null }).expect(400);
+    expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', message: 'active must be true or false, or left out' });
+    expect(await ctx.db.query('SELECT active FROM outreach_service WHERE id = $1', [service.id])).toEqual([{ active: service.active }]);
+  });
+
   it('answers a refused audit export as a JSON error, not as an attachment of JSON lines', async () => {
     const res = await http().get('/api/audit/export?from=yesterday').set('Authorization', ctx.bearer.auditor).expect(400);
     expect(res.headers['content-type']).toMatch(/^application\/json/);

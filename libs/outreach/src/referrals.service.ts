@@ -126,6 +126,9 @@ export class ReferralsService {
   private fields(f: ServiceFields, creating: boolean): ServiceFields {
     if (f.kind !== undefined && !SERVICE_KINDS.includes(f.kind)) fail(`kind must be one of ${SERVICE_KINDS.join(', ')}`);
     if (creating && f.kind === undefined) fail('kind is required');
+    // The column is NOT NULL: null here is not "leave as is" but a value it cannot hold.
+    const active: unknown = f.active;
+    if (active !== undefined && typeof active !== 'boolean') fail('active must be true or false, or left out');
     return {
       kind: f.kind as ServiceKind | undefined,
       name: text(f.name, 'name', 200, creating) ?? undefined,
