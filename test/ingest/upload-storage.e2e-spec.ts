@@ -1,7 +1,7 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { ApiTokensService } from '@tiltas/access';
+import { ApiTokensService, signedInRequester, toActor } from '@tiltas/access';
 import { JobProducer, QueueName } from '@tiltas/queue';
 import { chmod, mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -63,8 +63,10 @@ describe('uploaded extracts on disk', () => {
     const basis = lawfulBasisInsert({ id: 'LB-TEST', registers: ['population'] });
     await db.query(basis.sql, basis.params);
     api = await startApp(db.config);
-    await addUser(api, 'admin1', 'ADMIN', null);
-    token = (await api.get(ApiTokensService).create({ username: 'admin1' })).token;
+    const adminId = await addUser(api, 'admin1', 'ADMIN', null);
+    // A person's own token, made signed in (the CLI makes tokens for service accounts only).
+    const admin1 = toActor({ id: adminId, username: 'admin1', role: 'ADMIN', municipality: null, language: 'lt' });
+    token = (await api.get(ApiTokensService).create({}, signedInRequester(admin1, 'session'))).token;
     admin = await signIn(api, 'admin1');
   });
 

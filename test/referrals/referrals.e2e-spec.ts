@@ -1,5 +1,5 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { ApiTokensService } from '@tiltas/access';
+import { ApiTokensService, signedInRequester, toActor } from '@tiltas/access';
 import { FixedClock } from '@tiltas/common';
 import request from 'supertest';
 import { insertCase, insertPerson } from '../outreach/outreach-factory';
@@ -273,7 +273,9 @@ describe('referrals to the end', () => {
         const wrong = token.slice(0, -1) + (token.endsWith('0') ? '1' : '0');
         await http().get('/api/partner/referrals').set('Authorization', `Bearer ${wrong}`).expect(401);
         await http().get('/api/partner/referrals').expect(401);
-        const userToken = await app.get(ApiTokensService).create({ username: 'w57', name: 'a worker\'s token' });
+        // A person's own token, made signed in (the CLI makes tokens for service accounts only).
+        const w57 = toActor({ id: ids.worker, username: 'w57', role: 'WORKER', municipality: 'LT-57', language: 'lt' });
+        const userToken = await app.get(ApiTokensService).create({ name: 'a worker\'s token' }, signedInRequester(w57, 'session'));
         await http().get('/api/partner/referrals').set('Authorization', `Bearer ${userToken.token}`).expect(401);
         clock.advance(31 * 86_400_000);
         try {

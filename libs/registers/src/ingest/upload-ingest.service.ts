@@ -30,6 +30,8 @@ export class UploadIngestService {
     }
     if (!upload.uploaderNational) {
       await this.uploads.fail(uploadId, 'refused: receiving register extracts is a national matter, and this upload was sent by a municipal user');
+      // A refusal is final too: its files are shredded like any other finished upload's.
+      await this.purge.purgeFinished(uploadId);
       this.logger.warn({ uploadId }, 'upload by a municipal user refused; nothing ingested');
       return null;
     }
