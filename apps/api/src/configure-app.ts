@@ -1,6 +1,7 @@
 import { ValidationPipe } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SESSION_COOKIE } from '@tiltas/access';
 import { createLogger } from '@tiltas/common';
 import { APP_CONFIG, AppConfig } from '@tiltas/config';
 import cookieParser from 'cookie-parser';
@@ -11,6 +12,7 @@ import pinoHttp from 'pino-http';
 import { Registry } from 'prom-client';
 import { ANCHOR_FILE_TYPE } from './audit/audit.controller';
 import { htmlErrorRenderer } from './pages/html-errors';
+import { BEARER_SCHEME, COOKIE_SCHEME } from './platform/api-docs';
 import { DomainErrorFilter } from './platform/domain-error.filter';
 import { httpMetrics } from './platform/http-metrics';
 import { securityHeaders } from './platform/security-headers';
@@ -65,8 +67,11 @@ export function configureApp(app: NestExpressApplication, options: { logLevel?: 
     .setTitle('Tiltas API')
     .setDescription('Register-based outreach: extracts, criteria, identification runs, cases, contact attempts, audit.')
     .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API token created by an administrator' })
-    .addCookieAuth('tiltas_session')
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', bearerFormat: 'tlt_<token id>_<64 hex>', description: 'An opaque API token created by an administrator (`tokens create`, POST /api/tokens); it acts as its owner and needs no CSRF token.' },
+      BEARER_SCHEME,
+    )
+    .addCookieAuth(SESSION_COOKIE, { type: 'apiKey', in: 'cookie', description: 'The session of POST /api/auth/sign-in; unsafe methods also send its csrfToken as X-CSRF-Token.' }, COOKIE_SCHEME)
     .build();
   SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, openApi), { jsonDocumentUrl: 'api/docs/openapi.json' });
 

@@ -119,7 +119,9 @@ export function validateNewServiceAccount(input: NewServiceAccount): { role: Rol
   const municipality = input.municipality ?? null;
   const problem = roleMunicipalityProblem(isRole(input.role) ? input.role : 'AUDITOR', municipality);
   if (problem) problems.municipality = problem;
-  if (input.displayName !== undefined && (input.displayName.trim().length === 0 || input.displayName.length > 200)) problems.displayName = 'must be 1–200 characters';
+  // Absent means "the username"; null is not absent, and not a string either (it was a TypeError, a 500).
+  const displayName: unknown = input.displayName;
+  if (displayName !== undefined && (typeof displayName !== 'string' || displayName.trim().length === 0 || displayName.length > 200)) problems.displayName = 'must be 1–200 characters, or left out';
   if (Object.keys(problems).length > 0) throw DomainError.validation('The service account cannot be added', { problems });
   return { role: input.role as Role, municipality };
 }
@@ -136,8 +138,11 @@ export function validateNewUser(input: NewUser): { role: Role; municipality: str
   }
   const language = input.language ?? 'lt';
   if (!(LANGUAGES as readonly string[]).includes(language)) problems.language = 'must be lt or en';
-  if (input.password !== undefined && input.password.length < PASSWORD_MIN_LENGTH) problems.password = `must be at least ${PASSWORD_MIN_LENGTH} characters`;
-  if (input.displayName !== undefined && (input.displayName.trim().length === 0 || input.displayName.length > 200)) problems.displayName = 'must be 1–200 characters';
+  // Absent means "generate one" / "the username"; null is not absent, and not a string either.
+  const password: unknown = input.password;
+  if (password !== undefined && (typeof password !== 'string' || password.length < PASSWORD_MIN_LENGTH)) problems.password = `must be a string of at least ${PASSWORD_MIN_LENGTH} characters, or left out`;
+  const displayName: unknown = input.displayName;
+  if (displayName !== undefined && (typeof displayName !== 'string' || displayName.trim().length === 0 || displayName.length > 200)) problems.displayName = 'must be 1–200 characters, or left out';
   if (input.caseloadLimit !== undefined && (!Number.isInteger(input.caseloadLimit) || input.caseloadLimit < 0 || input.caseloadLimit > 100000)) {
     problems.caseloadLimit = 'must be a whole number from 0 to 100000';
   }

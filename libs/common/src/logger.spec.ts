@@ -50,3 +50,36 @@ describe('the logger', () => {
     expect(scrub('run 42 at 2026-10-01 found 262 cases in LT-57')).toBe('run 42 at 2026-10-01 found 262 cases in LT-57');
   });
 });
+
+describe('the e-mail scrubber', () => {
+  const STACK = [
+    'TypeError: Cannot read properties of null (reading \'trim\')',
+    '    at UsersService.addUser (/srv/tiltas/dist/libs/access/src/users.service.js:41:37)',
+    '    at /srv/tiltas/node_modules/@nestjs/core/router/router-execution-context.js:46:28',
+    '    at process.processTicksAndRejections (node:internal/process/task_queues:105:5)',
+    '    at async /srv/tiltas/node_modules/.pnpm/@nestjs+core@12.5.1_rxjs@7.8.2/node_modules/@nestjs/core/router/router-proxy.js:9:17',
+  ].join('\n');
+
+  it('leaves the file paths of a stack trace through @nestjs/core readable', () => {
+    expect(scrub(STACK)).toBe(STACK);
+  });
+
+  it('still scrubs an address inside a stack trace, a URL path or a sentence', () => {
+    expect(scrub(`Error: no mailbox jonas.jonaitis+lt@example.lt\n${STACK}`)).toBe(`Error: no mailbox [email]\n${STACK}`);
+    expect(scrub('GET /api/users/ona@pastas.example.com/tokens')).toBe('GET /api/users/[email]/tokens');
+    expect(scrub('write to "a_b@sub.mail.example.org", please')).toBe('write to "[email]", please');
+  });
+
+  it('keeps the frames of a logged error whole while scrubbing its message', () => {
+    const { lines, stream } = capture();
+    const logger = createLogger({ level: 'info' }, stream);
+    const err = new Error('bounced: ona@example.lt');
+    err.stack = `Error: bounced: ona@example.lt\n${STACK.split('\n').slice(1).join('\n')}`;
+    logger.error({ err }, 'unhandled error');
+    const line = JSON.parse(lines.join('')) as { err: { message: string; stack: string } };
+    expect(line.err.message).toBe('bounced: [email]');
+    expect(line.err.stack).toContain('/srv/tiltas/node_modules/@nestjs/core/router/router-execution-context.js:46:28');
+    expect(line.err.stack).not.toContain('ona@example.lt');
+    expect(line.err.stack).not.toContain('[email]/core');
+  });
+});

@@ -42,7 +42,9 @@ export const REDACT_PATHS = [
 const SCRUBBERS: Array<[RegExp, string]> = [
   [/\b[0-9a-fA-F]{64}\b/g, '[pseudonym]'],
   [/\+\d{8,15}\b/g, '[phone]'],
-  [/[^\s@"'<>]+@[^\s@"'<>]+\.[A-Za-z]{2,}/g, '[email]'],
+  // An address's local part starts a word and its domain is dot-separated labels: a stack frame's
+  // `node_modules/@nestjs/core/...` or a pnpm `@scope+name@1.2.3` path is neither, and must stay readable.
+  [/(?<![\w.%+-])[\w.%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b/g, '[email]'],
   [/\b[3-6]\d{10}\b/g, '[personal-code]'],
 ];
 

@@ -418,6 +418,9 @@ export class ReferralsService {
       if (!Array.isArray(f.cohorts) || f.cohorts.some((k) => typeof k !== 'string' || !COHORT_ID.test(k))) fail('cohorts must be criterion ids');
       cohorts = [...new Set(f.cohorts)].sort();
     }
+    // The column is NOT NULL: null here is not "leave as is" but a value it cannot hold.
+    const active: unknown = f.active;
+    if (active !== undefined && typeof active !== 'boolean') fail('active must be true or false, or left out');
     return {
       kind: f.kind as ServiceKind | undefined,
       name: text(f.name, 'name', 200, creating) ?? undefined,

@@ -1,12 +1,17 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Res } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Actor, CurrentActor, Roles } from '@tiltas/access';
-import { InvitationLetterService, LETTER_PAGE_STYLE_HASH, MessageRow, MessageSendingService } from '@tiltas/letters';
+import { InvitationLetterService, LETTER_PAGE_STYLE_HASH, MessageRow, MessageSendingService, SEND_CHANNELS } from '@tiltas/letters';
 import type { Response } from 'express';
+import { ApiErrorResponse, ApiJsonResponse, ApiStandardErrors, IdParam } from '../platform/api-docs';
+import { MESSAGE_ROW, listOf } from '../platform/api-schemas';
 
 /**
  * Letters and messages for a case the caller holds: the printable invitation letter (an HTML page of its
  * own, not the application's layout) and email or SMS sent by a job.
  */
+@ApiStandardErrors()
+@ApiTags('letters')
 @Controller('api/letters/cases')
 @Roles('WORKER', 'COORDINATOR')
 export class CaseLettersController {
@@ -22,7 +27,10 @@ export class CaseLettersController {
    */
   @Post(':caseId/invitation')
   @HttpCode(200)
-  async invitation(@CurrentActor() actor: Actor, @Param('caseId') caseId: string, @Res({ passthrough: true }) res: Response): Promise<string> {
+  @ApiOperation({ summary: 'The invitation letter to print, in the person\'s language (a reveal: logged)' })
+  @ApiOkResponse({ description: 'The printable letter page', content: { 'text/html': { schema: { type: 'string' } } } })
+  @ApiErrorResponse(404, 'No such case held by me')
+  async invitation(@CurrentActor() actor: Actor, @IdParam('caseId', 'int8') caseId: number, @Res({ passthrough: true }) res: Response): Promise<string> {
     const letter = await this.letters.render(actor, caseId);
     res.setHeader('Content-Type', 'text/html; charset=utf-8');
     res.setHeader('Content-Language', letter.language);
@@ -35,12 +43,22 @@ export class CaseLettersController {
   /** Queues an email or SMS (`{ "channel": "EMAIL" | "SMS" }`); 202 with the PENDING message. */
   @Post(':caseId/messages')
   @HttpCode(202)
-  send(@CurrentActor() actor: Actor, @Param('caseId') caseId: string, @Body() body: { channel?: unknown }): Promise<MessageRow> {
+  @ApiOperation({ summary: 'Queue an email or SMS to the person; a job sends it' })
+  @ApiBody({ schema: { type: 'object', required: ['channel'], properties: { channel: { type: 'string', enum: [...SEND_CHANNELS] } } } })
+  @ApiJsonResponse(202, 'Queued (PENDING)', MESSAGE_ROW)
+  @ApiErrorResponse(404, 'No such case held by me')
+  @ApiErrorResponse(403, 'I am a coordinator and do not hold the case myself')
+  @ApiErrorResponse(409, 'The case is not open, or the contacts register has no address on that channel')
+  @ApiErrorResponse(503, 'The channel\'s transport (SMTP, SMS gateway) is not configured, or the queue did not take the message')
+  send(@CurrentActor() actor: Actor, @IdParam('caseId', 'int8') caseId: number, @Body() body: { channel?: unknown }): Promise<MessageRow> {
     return this.messages.request(actor, caseId, body?.channel);
   }
 
   @Get(':caseId/messages')
-  list(@CurrentActor() actor: Actor, @Param('caseId') caseId: string): Promise<MessageRow[]> {
+  @ApiOperation({ summary: 'Messages of a case, newest first' })
+  @ApiJsonResponse(200, 'The messages', listOf(MESSAGE_ROW))
+  @ApiErrorResponse(404, 'No such case held by me')
+  list(@CurrentActor() actor: Actor, @IdParam('caseId', 'int8') caseId: number): Promise<MessageRow[]> {
     return this.messages.list(actor, caseId);
   }
 }

@@ -16,23 +16,26 @@ import {
   type WrongRegister,
 } from '@tiltas/outreach';
 import { Type } from 'class-transformer';
-import { IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches, MaxLength, Min } from 'class-validator';
+import { IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { INT4_MAX, INT8_JSON_MAX } from '../platform/api-docs';
 
 const MUNICIPALITY = /^LT-(0[1-9]|[1-5][0-9]|60)$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export class VersionDto {
-  @ApiPropertyOptional({ description: 'The case version you read; a changed case answers 409 instead of being overwritten.', example: 3 })
+  @ApiPropertyOptional({ description: 'The case version you read; a changed case answers 409 instead of being overwritten.', example: 3, type: 'integer', minimum: 1, maximum: INT4_MAX })
   @IsOptional()
   @IsInt()
   @Min(1)
+  @Max(INT4_MAX)
   version?: number;
 }
 
 export class RequiredVersionDto {
-  @ApiProperty({ description: 'The case version you read; a changed case (claimed, reassigned) answers 409.', example: 1 })
+  @ApiProperty({ description: 'The case version you read; a changed case (claimed, reassigned) answers 409.', example: 1, type: 'integer', minimum: 1, maximum: INT4_MAX })
   @IsInt()
   @Min(1)
+  @Max(INT4_MAX)
   version!: number;
 }
 
@@ -117,9 +120,10 @@ export class HandOverDto extends RequiredVersionDto {
 }
 
 export class ReferDto {
-  @ApiProperty({ description: 'A service of the case municipality\'s directory.', example: 1 })
+  @ApiProperty({ description: 'A service of the case municipality\'s directory.', example: 1, type: 'integer', minimum: 1, maximum: INT8_JSON_MAX })
   @IsInt()
   @Min(1)
+  @Max(INT8_JSON_MAX)
   serviceId!: number;
 
   @ApiPropertyOptional({ maxLength: 500 })
@@ -145,10 +149,11 @@ export class ReferralStatusDto {
   @MaxLength(500)
   note?: string;
 
-  @ApiPropertyOptional({ description: 'The referral version you read.' })
+  @ApiPropertyOptional({ description: 'The referral version you read.', type: 'integer', minimum: 1, maximum: INT4_MAX })
   @IsOptional()
   @IsInt()
   @Min(1)
+  @Max(INT4_MAX)
   version?: number;
 }
 
@@ -216,19 +221,31 @@ export class ServiceChangesDto {
   @IsBoolean()
   active?: boolean;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ description: 'The service version you read.', type: 'integer', minimum: 1, maximum: INT4_MAX })
   @IsOptional()
   @IsInt()
   @Min(1)
+  @Max(INT4_MAX)
   version?: number;
 }
 
 export class QueueQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 200, default: 50 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  @Max(200)
+  limit?: number;
+}
+
+export class PartnerReferralsQueryDto {
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
   limit?: number;
 }
 
@@ -243,18 +260,20 @@ export class CaseListQueryDto {
   @IsUUID()
   assignedTo?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 100 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  @Max(500)
   limit?: number;
 
-  @ApiPropertyOptional({ minimum: 0, default: 0 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: INT4_MAX, default: 0, description: 'Cases to skip; past the last case the page is empty.' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  @Max(INT4_MAX)
   offset?: number;
 }
 
@@ -283,9 +302,17 @@ export class ServiceTokenDto {
   @Length(1, 200)
   name!: string;
 
-  @ApiPropertyOptional({ description: 'Days until it expires, 1–730.', example: 90 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 730, description: 'Days until it expires, 1–730.', example: 90 })
   @IsOptional()
   @IsInt()
   @Min(1)
+  @Max(730)
   expiresDays?: number;
+}
+
+export class ServicesQueryDto {
+  @ApiPropertyOptional({ enum: ['true', 'false'], default: 'false', description: 'true lists inactive services too.' })
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  all?: 'true' | 'false';
 }

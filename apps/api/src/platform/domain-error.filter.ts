@@ -102,7 +102,10 @@ export class DomainErrorFilter implements ExceptionFilter {
       // A browser's own form post (the extract upload without script posts to the API) gets a page too.
       const browserForm = req.method === 'POST' && Boolean(req.is(['multipart/form-data', 'application/x-www-form-urlencoded']));
       if (DomainErrorFilter.htmlRenderer && (!req.path.startsWith('/api') || browserForm) && DomainErrorFilter.htmlRenderer(req, res, body)) return;
-      res.status(body.statusCode).json(body);
+      // A download refused after its headers were set (an audit export whose filter is refused) must not
+      // arrive as an attachment of the download's type: the error is JSON, shown where the caller is.
+      res.removeHeader('Content-Disposition');
+      res.status(body.statusCode).type('application/json').json(body);
     };
     if (req.complete) return send();
     // Refused before its body was read (an upload stopped by the CSRF check or a guard): read the rest and

@@ -1,14 +1,20 @@
-import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Actor, CurrentActor, Roles } from '@tiltas/access';
 import { DomainError, isIsoDate } from '@tiltas/common';
 import { IdentificationService, RunRecord } from '@tiltas/identification';
 import { JobName, JobProducer, periodJobId } from '@tiltas/queue';
+import { ApiErrorResponse, ApiJsonResponse, ApiStandardErrors, IdParam } from '../platform/api-docs';
+import { RUN_RECORD, RUN_STARTED, listOf } from '../platform/api-schemas';
+import { RunsQueryDto } from './runs.dto';
 import { startedBy } from './started-by';
 
 /**
  * Identification runs for coordinators and admins: list, show, start. A start enqueues the same job the
  * schedule enqueues (the worker runs it under the run lock); the response names the job to follow.
  */
+@ApiStandardErrors()
+@ApiTags('runs')
 @Controller('api/runs')
 @Roles('ADMIN', 'COORDINATOR')
 export class RunsController {
@@ -18,17 +24,34 @@ export class RunsController {
   ) {}
 
   @Get()
-  list(@Query('limit') limit?: string): Promise<RunRecord[]> {
-    return this.identification.list(limit === undefined ? 50 : Number(limit) || 50);
+  @ApiOperation({ summary: 'Identification runs, newest first' })
+  @ApiJsonResponse(200, 'The runs', listOf(RUN_RECORD))
+  list(@Query() query: RunsQueryDto): Promise<RunRecord[]> {
+    return this.identification.list(query.limit ?? 50);
   }
 
   @Get(':id')
-  show(@Param('id', ParseIntPipe) id: number): Promise<RunRecord> {
+  @ApiOperation({ summary: 'One run: its criteria versions, extracts, counts per cohort and outcome' })
+  @ApiJsonResponse(200, 'The run', RUN_RECORD)
+  @ApiErrorResponse(404, 'No such run')
+  show(@IdParam('id', 'int4') id: number): Promise<RunRecord> {
     return this.identification.show(id);
   }
 
   @Post()
   @HttpCode(202)
+  @ApiOperation({ summary: 'Start a run at a date (the worker runs it; a repeat of the same date, versions and extracts changes nothing)' })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['asOf'],
+      properties: {
+        asOf: { type: 'string', format: 'date', example: '2026-10-01' },
+        criteria: { type: 'array', minItems: 1, items: { type: 'string' }, description: 'Criterion ids; every active criterion when absent.' },
+      },
+    },
+  })
+  @ApiJsonResponse(202, 'Queued: the job to follow', RUN_STARTED)
   async start(@CurrentActor() actor: Actor, @Body() body: { asOf?: unknown; criteria?: unknown }): Promise<{ jobId: string; asOf: string }> {
     const asOf = body?.asOf;
     if (typeof asOf !== 'string' || !isIsoDate(asOf)) throw DomainError.validation('asOf must be a date (YYYY-MM-DD)');

@@ -1,8 +1,10 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
-import { ApiCookieAuth, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Actor, CurrentActor, Roles } from '@tiltas/access';
 import { StatsReport, StatsService } from '@tiltas/stats';
 import type { Response } from 'express';
+import { ApiJsonResponse, ApiStandardErrors } from '../platform/api-docs';
+import { STATS_REPORT } from '../platform/api-schemas';
 import { StatsQueryDto } from './stats.dto';
 
 /**
@@ -10,9 +12,8 @@ import { StatsQueryDto } from './stats.dto';
  * when national, any municipality or the country. Counts under 5 are "<5" and "*" hides a count that would
  * give one away, except in the national admin view.
  */
+@ApiStandardErrors()
 @ApiTags('statistics')
-@ApiCookieAuth()
-@ApiBearerAuth()
 @Roles('COORDINATOR', 'AUDITOR', 'ADMIN')
 @Controller('api/statistics')
 export class StatsController {
@@ -24,14 +25,14 @@ export class StatsController {
     description:
       'A case counts in the month it was listed (created), a calendar month in Europe/Vilnius. Each figure has `total`, `byMonth`, `byCohort` and `cells` (month → cohort). The follow-up is `available: false` with the reasons when no lawful basis covers the purpose `evaluation` for employment, education, jobseekers and social_services; when computed it is logged with its basis.',
   })
-  @ApiOkResponse({ description: 'The report; counts are numbers, "<5" or "*", rates whole percent, "*" or null.' })
+  @ApiJsonResponse(200, 'The report; counts are numbers, "<5" or "*", rates whole percent, "*" or null.', STATS_REPORT)
   report(@CurrentActor() actor: Actor, @Query() query: StatsQueryDto): Promise<StatsReport> {
     return this.stats.report(actor, query);
   }
 
   @Get('csv')
   @ApiOperation({ summary: 'The same numbers as CSV (municipality, figure, month, cohort, value; `all` for totals), logged as export.downloaded' })
-  @ApiProduces('text/csv')
+  @ApiOkResponse({ description: 'The CSV', content: { 'text/csv': { schema: { type: 'string' } } } })
   async csv(@CurrentActor() actor: Actor, @Query() query: StatsQueryDto, @Res() res: Response): Promise<void> {
     const { filename, csv } = await this.stats.csv(actor, query);
     res.setHeader('Cache-Control', 'no-store');

@@ -2,9 +2,11 @@ import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/commo
 import type { Response } from 'express';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { ApiStandardErrors } from '../platform/api-docs';
 import { SystemStatusService } from './system-status.service';
 import { Public } from '@tiltas/access';
 
+@ApiStandardErrors()
 @ApiTags('operations')
 @Public()
 @Controller('health')

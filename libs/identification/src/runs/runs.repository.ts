@@ -58,7 +58,8 @@ export interface WrittenCases {
 
 const RUN_COLUMNS = `
   id, to_char(as_of, 'YYYY-MM-DD') AS "asOf", criteria, extracts, pseudonym_key_id AS "pseudonymKeyId", status, refusal,
-  counts, cases_created AS "casesCreated", cases_updated AS "casesUpdated", cases_lapsed AS "casesLapsed",
+  -- A run still RUNNING, or REFUSED, keeps the column's default '{}': it has counted no cohort yet.
+  CASE WHEN jsonb_typeof(counts) = 'array' THEN counts ELSE '[]'::jsonb END AS counts, cases_created AS "casesCreated", cases_updated AS "casesUpdated", cases_lapsed AS "casesLapsed",
   suppressed, cohorts_held AS "cohortsHeld", started_by AS "startedBy", trigger,
   to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "startedAt",
   to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "finishedAt",
