@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * The lawful-basis registry. An entry is the administrator's file (shared/spec/extracts.md, "Lawful-basis
+ * The lawful-basis registry. An entry is the administrator's file (the register extract contract (spec/extracts.md), "Lawful-basis
  * entry file") and is never edited once added: manifests, criteria and log entries cite it by id, so
  * what they cite must not change under them. A new version is a new entry; the old one is retired by
  * giving it an end date (`retired_valid_to`), which may only shorten its validity.

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addUser, createOwnToken, signIn, startApp } from '../access/access-test-app';
 import { insertManyCases } from '../outreach/outreach-factory';
-import { AppProcess, ensureBuilt } from '../support/app-process';
+import { AppProcess, ensureBuilt, freePort } from '../support/app-process';
 import { TEST_REDIS_URL, TestDatabase, createTestDatabase } from '../support/test-database';
 
 jest.setTimeout(120_000);
@@ -12,16 +11,6 @@ jest.setTimeout(120_000);
 const CASES = 80;
 const WORKERS = 4;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * The built api killed -9 while several workers claim cases at once, then started again. A claim whose

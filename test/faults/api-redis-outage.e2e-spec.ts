@@ -1,25 +1,14 @@
 import { ApiTokensService, UsersService } from '@tiltas/access';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApp } from '../access/access-test-app';
-import { AppProcess, ensureBuilt } from '../support/app-process';
+import { AppProcess, ensureBuilt, freePort } from '../support/app-process';
 import { TcpProxy, targetOf } from '../support/tcp-proxy';
 import { TEST_REDIS_URL, TestDatabase, createTestDatabase } from '../support/test-database';
 
 jest.setTimeout(90_000);
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * The built api with Redis behind a proxy the test owns, unreachable for a while: readiness is red and

@@ -1,5 +1,5 @@
 /**
- * The plain vocabulary of the register extract contract (shared/spec/extracts.md): the register codes and
+ * The plain vocabulary of the register extract contract (the register extract contract (spec/extracts.md)): the register codes and
  * the municipality codes. At the bottom of the tree, so the audit log, access and the lawful-basis registry
  * check the same codes as ingest does, from one list.
  */

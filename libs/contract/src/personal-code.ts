@@ -1,7 +1,7 @@
 import { DomainError, isIsoDate } from '@tiltas/common';
 
 /**
- * The Lithuanian personal code (asmens kodas) exactly as shared/spec/extracts.md "Pseudonyms" states it:
+ * The Lithuanian personal code (asmens kodas) exactly as the register extract contract (spec/extracts.md) "Pseudonyms" states it:
  * 11 ASCII digits `GYYMMDDNNNC`. G is 3/4 for people born 1900–1999 (male/female) and 5/6 for 2000–2099;
  * YYMMDD is the birth date; NNN a serial; C the check digit.
  *

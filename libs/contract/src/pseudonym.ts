@@ -4,7 +4,7 @@ import { createHmac } from 'node:crypto';
 const PSEUDONYM = /^[0-9a-f]{64}$/;
 
 /**
- * `pseudonym = lowercase_hex(HMAC-SHA-256(key, national_id))` (shared/spec/extracts.md, "Pseudonyms").
+ * `pseudonym = lowercase_hex(HMAC-SHA-256(key, national_id))` (the register extract contract (spec/extracts.md), "Pseudonyms").
  * `key` is the raw secret bytes, not its hex text; the national id is hashed as its ASCII digits.
  *
  * The national id is not validated here: a register holder pseudonymises what its register holds, and

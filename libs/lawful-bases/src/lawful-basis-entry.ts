@@ -3,7 +3,7 @@ import { REGISTER_CODES } from '@tiltas/contract';
 import canonicalize from 'canonicalize';
 
 /**
- * The lawful-basis entry file of shared/spec/extracts.md ("Lawful-basis entry file"), validated field by
+ * The lawful-basis entry file of the register extract contract (spec/extracts.md) ("Lawful-basis entry file"), validated field by
  * field: a refused file names every broken field at once.
  */
 

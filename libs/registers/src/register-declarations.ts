@@ -1,5 +1,5 @@
 /**
- * The register extract contract (shared/spec/extracts.md) as data. The parser, the validator, the
+ * The register extract contract (the register extract contract (spec/extracts.md)) as data. The parser, the validator, the
  * register tables, the criteria compiler and the synthetic generator all read these declarations;
  * adding a register means adding a declaration here (and its code in @tiltas/contract) and a migration,
  * nothing else.

@@ -51,7 +51,7 @@ export interface ActiveExtract {
 export const FOLLOW_UP_REGISTERS = ['employment', 'education', 'jobseekers', 'social_services'] as const;
 export type FollowUpRegister = (typeof FOLLOW_UP_REGISTERS)[number];
 
-/** Each register's period columns (shared/spec/extracts.md), for "active at the extract's asOf". */
+/** Each register's period columns (the register extract contract (spec/extracts.md)), for "active at the extract's asOf". */
 const PERIODS: Record<FollowUpRegister, readonly [string, string]> = {
   employment: ['employed_from', 'employed_to'],
   education: ['enrolled_from', 'enrolled_to'],
@@ -152,7 +152,7 @@ export class StatsRepository {
 
   /**
    * Of the listed people, how many each follow-up register's ACTIVE extract shows active (a period holding
-   * the extract's asOf, shared/spec/extracts.md) on an asOf after the day their case was listed; `any`:
+   * the extract's asOf, the register extract contract (spec/extracts.md)) on an asOf after the day their case was listed; `any`:
    * in at least one of them. Register data is read by pseudonym inside the query and never leaves it.
    */
   async followUp(m: EntityManager, f: ListedFilter): Promise<FollowUpRow[]> {

@@ -34,7 +34,7 @@ const LARGE = ['LT-57', 'LT-15', 'LT-20', 'LT-43', 'LT-32'];
 const SMALL = ['LT-28', 'LT-05', 'LT-39', 'LT-29', 'LT-14', 'LT-59', 'LT-42'];
 
 /**
- * People who sit exactly on the boundaries of the five standard cohorts (shared/spec/extracts.md,
+ * People who sit exactly on the boundaries of the five standard cohorts (the register extract contract (spec/extracts.md),
  * "Standard cohorts") at the reference date D, so that an off-by-one anywhere in identification changes
  * the cases a run opens. Every case comes twice, in a large and a small municipality (and mostly with the
  * other sex), and each person has exactly the rows listed: nothing random hides the boundary.

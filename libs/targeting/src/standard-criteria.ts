@@ -1,7 +1,7 @@
 import { parseCriterion, type CriterionDefinition } from './criterion.schema';
 
 /**
- * The five standard cohorts of shared/spec/extracts.md ("Standard cohorts"), as data. Coordinators copy
+ * The five standard cohorts of the register extract contract (spec/extracts.md) ("Standard cohorts"), as data. Coordinators copy
  * and tune them; these keep exactly the spec's meaning. Each is parsed at load so a mistake here fails
  * at boot, not at the first run.
  */

@@ -48,7 +48,7 @@ export class LawfulBasesController {
   @Roles('ADMIN')
   @NationalOnly('Registering a lawful basis')
   @ApiOperation({ summary: 'Add a lawful basis from its entry file (201 added, 200 identical entry exists, 400 each broken field, 409 a different entry has this id)' })
-  @ApiBody({ description: 'The lawful-basis entry file of shared/spec/extracts.md', schema: { type: 'object' } })
+  @ApiBody({ description: 'The lawful-basis entry file of the register extract contract (spec/extracts.md)', schema: { type: 'object' } })
   @ApiJsonResponse(201, 'Added', ADD_LAWFUL_BASIS_RESULT)
   @ApiJsonResponse(200, 'An identical entry exists: nothing done', ADD_LAWFUL_BASIS_RESULT)
   @ApiErrorResponse(409, 'A different entry has this id')

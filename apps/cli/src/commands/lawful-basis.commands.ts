@@ -28,7 +28,7 @@ export function registerLawfulBasisCommands(program: Command, io: CliIo): void {
   const lb = program.command('lawful-basis').description('the lawful-basis registry: add, list, show, retire, check');
 
   lb.command('add')
-    .description('register a lawful basis from its entry file (shared/spec/extracts.md, "Lawful-basis entry file")')
+    .description('register a lawful basis from its entry file (the register extract contract (spec/extracts.md), "Lawful-basis entry file")')
     .requiredOption('--file <file>', 'the entry file (JSON)')
     .action(async (options: { file: string }) => {
       let parsed: unknown;

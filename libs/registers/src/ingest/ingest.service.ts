@@ -60,7 +60,7 @@ const PURPOSES = ['outreach', 'evaluation', 'statistics'] as const;
 type Purpose = (typeof PURPOSES)[number];
 
 /**
- * Ingest of register extracts (shared/spec/extracts.md): check the manifest and the lawful basis, stream
+ * Ingest of register extracts (the register extract contract (spec/extracts.md)): check the manifest and the lawful basis, stream
  * the CSV through the validator into its own partition with COPY, quarantine bad rows and repeated
  * persons, index, analyse, and only then, in one transaction with its audit entry, attach the partition
  * and make the extract ACTIVE. A rejected extract leaves no partition and no rows behind.

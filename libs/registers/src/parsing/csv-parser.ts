@@ -1,7 +1,7 @@
 import { DomainError, ErrorCode } from '@tiltas/common';
 
 /**
- * A streaming RFC 4180 reader for register extracts (shared/spec/extracts.md, "CSV"): comma separator,
+ * A streaming RFC 4180 reader for register extracts (the register extract contract (spec/extracts.md), "CSV"): comma separator,
  * double-quote quoting with `""` escapes, quoted commas and line breaks, LF or CRLF line ends, a leading
  * UTF-8 BOM tolerated.
  *

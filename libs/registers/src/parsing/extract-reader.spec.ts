@@ -133,7 +133,7 @@ describe('checkTotalsAgainstManifest', () => {
   });
 });
 
-describe('the conformance sample (shared/spec/sample)', () => {
+describe('the conformance sample (the conformance sample)', () => {
   const expected = JSON.parse(readFileSync(path.join(SAMPLE, 'expected.json'), 'utf8')) as {
     rows: Record<RegisterCode, number>;
     quarantined: Record<RegisterCode, number>;

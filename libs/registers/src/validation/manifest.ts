@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { REGISTER_CODES, RegisterCode } from '@tiltas/contract';
 
 /**
- * The manifest that travels beside every extract (shared/spec/extracts.md, "Manifest"). A manifest that
+ * The manifest that travels beside every extract (the register extract contract (spec/extracts.md), "Manifest"). A manifest that
  * breaks any rule rejects the extract whole, so the message names every bad field at once: the register
  * holder fixes the file in one round trip, not seven.
  *

@@ -4,7 +4,7 @@ import type { Nation, RegisterRow } from './register-tables';
 
 /**
  * Test-support: an outside oracle for the five standard cohorts, in DuckDB SQL straight over a
- * directory of register CSVs as delivered (shared/spec/extracts.md), sharing no code with Tiltas's
+ * directory of register CSVs as delivered (the register extract contract (spec/extracts.md)), sharing no code with Tiltas's
  * parser, validator or compiler. Bad rows are dropped the way the contract quarantines them (impossible
  * dates, unknown codes, malformed pseudonyms, `from` after `to`, any population row after a person's
  * first valid one). It reproduces the conformance sample's expected-cases.csv and is meant to be held
