@@ -19,7 +19,7 @@ import { INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { systemActor } from '@tiltas/audit';
-import { ClockModule, FixedClock } from '@tiltas/common';
+import { ClockModule, FixedClock, addDays } from '@tiltas/common';
 import { ConfigModule, loadConfig } from '@tiltas/config';
 import { DatabaseModule, runMigrations } from '@tiltas/database';
 import { CriteriaService, IdentificationModule, IdentificationService, PreviewService, systemIdentificationActor, type Preview } from '@tiltas/identification';
@@ -235,6 +235,9 @@ async function main(): Promise<void> {
       const importer = app.get(OutcomeImportService);
       const imported = await timed(() => importer.importFile(systemOutreachActor('bench'), outcomes, 'bench-outcomes.csv'));
       const reimported = await timed(() => importer.importFile(systemOutreachActor('bench'), outcomes, 'bench-outcomes.csv'));
+      // A later run over that history: the re-listing rules now hold people back against real closings.
+      const later = addDays(AS_OF, 19);
+      const laterRun = await timed(() => identification.run({ asOf: later, trigger: 'cli', actor: ACTOR }));
       const summary = (r: typeof imported.value): string => (r.kind === 'imported' ? r.summary : `REFUSED ${r.problems.length}: ${r.problems.slice(0, 3).join(' | ')}`);
 
       const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -255,6 +258,8 @@ async function main(): Promise<void> {
       out(`    left out ${leftOutPreview.value.leftOut.map((c) => `${c.municipality} to ${c.criterionId} v${c.version}`).join(', ')}: total ${nationalPreview.value.total} − ${vilniusBefore} found there = ${leftOutPreview.value.total}${leftOutPreview.value.total === expectedTotal ? '' : `  MISMATCH (expected ${expectedTotal})`}`);
       out(`  cases import-outcomes, ${OUTCOME_ROWS} rows (${(outcomes.length / 1e6).toFixed(1)} MB)  ${fmt(imported.ms).padStart(9)}  ${summary(imported.value)}  (target ≤ 15 s)`);
       out(`  re-import of the same file                   ${fmt(reimported.ms).padStart(9)}  ${summary(reimported.value)}`);
+      const held = Object.entries(laterRun.value.run.suppressed ?? {}).map(([k, v]) => `${k}=${v}`).join(' ');
+      out(`  run at D+19 over that history                ${fmt(laterRun.ms).padStart(9)}  created=${laterRun.value.run.casesCreated} held back: ${held || 'none'}  (${(laterRun.ms / run.ms).toFixed(2)}× the first run; target ≤ 20 s)`);
     } finally {
       await owner.end();
     }
