@@ -5,10 +5,10 @@ import { JobName } from '@tiltas/queue';
 import { SchedulesService } from './schedules.service';
 
 /**
- * Ticks the audit anchor on AUDIT_ANCHOR_CRON (UTC), and the audit sealer on AUDIT_SEAL_CRON (every minute
+ * Ticks the audit anchor on AUDIT_ANCHOR_CRON (read in SCHEDULE_TIME_ZONE), and the audit sealer on AUDIT_SEAL_CRON (every minute
  * by default: verify, export and anchoring seal first themselves, so the chain an auditor sees is never
  * behind; this tick keeps the unsealed tail short). A tick only enqueues, with the UTC minute in the job
- * id, so any number of worker replicas run each tick once.
+ * id (a local minute would repeat when the clocks go back), so any number of worker replicas run each tick once.
  */
 @Injectable()
 export class AuditAnchorSchedule implements OnApplicationBootstrap {

@@ -5,7 +5,8 @@ import { JobName } from '@tiltas/queue';
 import { SchedulesService } from './schedules.service';
 
 /**
- * Ticks identification on IDENTIFY_CRON (UTC, daily by default) for D = the tick's UTC date. The tick
+ * Ticks identification on IDENTIFY_CRON (read in SCHEDULE_TIME_ZONE, daily by default) for D = the tick's
+ * date there. The tick
  * only enqueues, with D in the job id, so however many worker replicas tick, D runs once; the run itself
  * takes an advisory lock and a repeat for the same versions and extracts changes nothing.
  */
@@ -22,7 +23,7 @@ export class IdentifySchedule implements OnApplicationBootstrap {
   }
 
   async tick(at: Date = this.clock.now()): Promise<string> {
-    const asOf = at.toISOString().slice(0, 10);
+    const asOf = this.schedules.localDate(at);
     return this.schedules.tick(JobName.IDENTIFY, asOf, { asOf, trigger: 'schedule' });
   }
 }

@@ -5,8 +5,8 @@ import { JobName } from '@tiltas/queue';
 import { SchedulesService } from './schedules.service';
 
 /**
- * Ticks retention on RETENTION_CRON (UTC, daily by default). The tick only enqueues, with the UTC date as
- * the period in the job id, so any number of worker replicas run retention once a day.
+ * Ticks retention on RETENTION_CRON (read in SCHEDULE_TIME_ZONE, daily by default). The tick only enqueues,
+ * with the local date as the period in the job id, so any number of worker replicas run retention once a day.
  */
 @Injectable()
 export class RetentionSchedule implements OnApplicationBootstrap {
@@ -21,7 +21,7 @@ export class RetentionSchedule implements OnApplicationBootstrap {
   }
 
   async tick(at: Date = this.clock.now()): Promise<string> {
-    const period = at.toISOString().slice(0, 10);
+    const period = this.schedules.localDate(at);
     return this.schedules.tick(JobName.RETENTION, period, { period });
   }
 }

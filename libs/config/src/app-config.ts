@@ -99,6 +99,8 @@ export interface AppConfig {
     /** When committed audit entries are linked into the hash chain (the worker's audit.seal job). */
     readonly auditSealCron: string;
   };
+  /** The time zone the cron schedules read their expressions in, and name their daily periods by. */
+  readonly schedules: { readonly timeZone: string };
   readonly mail: { readonly smtpUrl: string | null; readonly from: string; readonly smsGatewayUrl: string | null };
   /** Where each anchor of the audit log is kept outside the database as well (the worker's audit.anchor job). */
   readonly auditAnchors: {
@@ -216,6 +218,17 @@ const schema = z.object({
   MAX_UPLOAD_BYTES: int(1024, Number.MAX_SAFE_INTEGER).default(2 * 1024 * 1024 * 1024),
   UPLOAD_STUCK_HOURS: int(1, 24 * 365).default(24),
   IDENTIFY_CRON: cron.default('0 3 * * *'),
+  SCHEDULE_TIME_ZONE: z
+    .string()
+    .refine((v) => {
+      try {
+        new Intl.DateTimeFormat('en-CA', { timeZone: v });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be an IANA time zone such as Europe/Vilnius')
+    .default('Europe/Vilnius'),
   // The former name of RELIST_AFTER_DECLINED_DAYS, still honoured when that one is unset.
   DECLINE_COOLOFF_DAYS: int(0, 3650).optional(),
   RELIST_AFTER_SUPPORT_ACCEPTED_DAYS: int(0, 3650).default(365),
@@ -446,6 +459,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       auditAnchorCron: raw.AUDIT_ANCHOR_CRON,
       auditSealCron: raw.AUDIT_SEAL_CRON,
     },
+    schedules: { timeZone: raw.SCHEDULE_TIME_ZONE },
     mail: { smtpUrl: raw.SMTP_URL ?? null, from: raw.MAIL_FROM, smsGatewayUrl: raw.SMS_GATEWAY_URL ?? null },
     auditAnchors: { dir: raw.AUDIT_ANCHOR_DIR ? resolve(raw.AUDIT_ANCHOR_DIR) : null, url: raw.AUDIT_ANCHOR_URL ?? null },
   };
