@@ -43,10 +43,10 @@ describe('compiled criterion SQL', () => {
     });
   });
 
-  it('quotes only declared column names and date parts in the SQL of every standard cohort', () => {
+  it('quotes only declared column names, date parts and the provenance of a delta row in the SQL of every standard cohort', () => {
     for (const criterion of [...STANDARD_CRITERIA, tuned]) {
       for (const literal of quotedLiterals(compileCriterion(criterion).sql)) {
-        expect(DECLARED.has(literal) || ['age', 'year'].includes(literal)).toBe(true);
+        expect(DECLARED.has(literal) || ['age', 'year', 'delta_extract_id', '{}'].includes(literal)).toBe(true);
       }
     }
   });
