@@ -287,9 +287,12 @@ describe('delta deliveries', () => {
   it('identifies the delta\'s persons the same day, in the job named by the delta, as a delta run', async () => {
     const job = await a.app.get(JobProducer).queue(QueueName.IDENTIFY).getJob(deltaJobId(deltaId));
     expect(job?.data).toEqual({ extractId: deltaId, asOf: D });
+    // Until it has run, the schedule's catch-up would queue it again (under the same job id).
+    expect(await a.app.get(IdentificationService).unidentifiedDeltas(a.clock.now())).toEqual([deltaId]);
     const handler = a.app.get(IdentifyHandler);
     const result = await handler.handleDelta(job!.data as { extractId: number; asOf: string });
     expect(result).toMatchObject({ repeated: false, persons: 4 });
+    expect(await a.app.get(IdentificationService).unidentifiedDeltas(a.clock.now())).toEqual([]);
 
     const runs = await a.db.query<{ id: number; kind: string; delta: number; trigger: string; asOf: string; criteria: Array<{ id: string }> }>(
       `SELECT id, kind, delta_extract_id AS delta, trigger, to_char(as_of, 'YYYY-MM-DD') AS "asOf", criteria FROM identification_run ORDER BY id`,

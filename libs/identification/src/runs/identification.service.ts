@@ -163,6 +163,13 @@ export class IdentificationService {
     return { kind: 'ran', run: outcome.run, repeated: outcome.repeated, counts, persons: outcome.persons };
   }
 
+  /** Deltas accepted in the last `days` days that no run has identified yet: the schedule queues their jobs again. */
+  async unidentifiedDeltas(now: Date, days = 7): Promise<number[]> {
+    return this.db.transaction({ scope: 'national', municipality: null, actor: 'system:runs.deltas', role: 'SYSTEM' }, (m) =>
+      this.runs.unidentifiedDeltas(m, new Date(now.getTime() - days * 86_400_000)),
+    );
+  }
+
   async list(limit = 50): Promise<RunRecord[]> {
     return this.db.transaction({ scope: 'national', municipality: null, actor: 'system:runs.list', role: 'SYSTEM' }, (m) => this.runs.recent(m, Math.min(Math.max(limit, 1), 500)));
   }

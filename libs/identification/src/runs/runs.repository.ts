@@ -108,6 +108,21 @@ export class RunsRepository {
     return rows.map((r) => r.pseudonym);
   }
 
+  /**
+   * APPLIED deltas accepted since `since` that no run has identified yet (their job was never queued, say
+   * Redis was down at the time), oldest first.
+   */
+  async unidentifiedDeltas(m: EntityManager, since: Date): Promise<number[]> {
+    const rows: Array<{ id: number }> = await m.query(
+      `SELECT e.id FROM extract e
+        WHERE e.status = 'APPLIED' AND e.activated_at >= $1
+          AND NOT EXISTS (SELECT 1 FROM identification_run r WHERE r.delta_extract_id = e.id AND r.status IN ('COMPLETED', 'REFUSED'))
+        ORDER BY e.id`,
+      [since.toISOString()],
+    );
+    return rows.map((r) => r.id);
+  }
+
   /** The COMPLETED run of a delta, if it ran: a delta is identified once. */
   async deltaRun(m: EntityManager, deltaId: number): Promise<RunRecord | null> {
     const rows: RunRecord[] = await m.query(
