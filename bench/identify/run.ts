@@ -264,12 +264,14 @@ async function main(): Promise<void> {
         JSON.stringify({ register: 'prison', asOf: AS_OF, extractedAt: `${AS_OF}T05:00:00Z`, rows: deltaPeople.length, sha256: createHash('sha256').update(deltaCsv).digest('hex'), lawfulBasis: prisonManifest.lawfulBasis, pseudonymKeyId: prisonManifest.pseudonymKeyId, delivery: 'delta' }),
       );
       const delta = await timed(async () => {
-        const [accepted] = await app!.get(IngestService).loadDirectory(deltaDir, systemActor('bench'));
+        const accept = await timed(() => app!.get(IngestService).loadDirectory(deltaDir, systemActor('bench')));
+        const [accepted] = accept.value;
         if (accepted.status !== 'ACCEPTED' || accepted.extractId === undefined) throw new Error(`delta not accepted: ${accepted.status} ${accepted.reason ?? ''}`);
-        const ran = await identification.runDelta({ extractId: accepted.extractId, asOf: AS_OF, trigger: 'cli', actor: ACTOR });
+        const identify = await timed(() => identification.runDelta({ extractId: accepted.extractId!, asOf: AS_OF, trigger: 'cli', actor: ACTOR }));
+        const ran = identify.value;
         if (ran.kind !== 'ran') throw new Error(`delta not identified: ${ran.reason}`);
         const visible = Number((await owner.query<{ n: string }>(`SELECT count(*) AS n FROM cases WHERE created_run_id = $1`, [ran.run.id])).rows[0].n);
-        return { persons: ran.persons, created: ran.run.casesCreated, updated: ran.run.casesUpdated, visible };
+        return { persons: ran.persons, created: ran.run.casesCreated, updated: ran.run.casesUpdated, visible, acceptMs: accept.ms, identifyMs: identify.ms };
       });
       rmSync(deltaDir, { recursive: true, force: true });
 
@@ -283,7 +285,7 @@ async function main(): Promise<void> {
       out(`  Tiltas all five cohorts                      ${fmt(five.ms).padStart(9)}  ${Object.entries(five.value).map(([k, v]) => `${k}=${v}`).join(' ')}  (target ≤ 12 s)`);
       out(`  full run with case writing                   ${fmt(run.ms).padStart(9)}  created=${run.value.run.casesCreated}  (target ≤ 20 s)`);
       out(
-        `  delta of prison, ${deltaPeople.length} rows: accepted + identified  ${fmt(delta.ms).padStart(9)}  persons=${delta.value.persons} created=${delta.value.created} updated=${delta.value.updated} visible=${delta.value.visible}  (${(delta.ms / run.ms).toFixed(3)}× the full run; target ≤ 2 s)${delta.value.visible === delta.value.created ? '' : '  MISMATCH'}`,
+        `  delta of prison, ${deltaPeople.length} rows: accepted + identified  ${fmt(delta.ms).padStart(9)}  (accept ${fmt(delta.value.acceptMs)}, identify ${fmt(delta.value.identifyMs)})  persons=${delta.value.persons} created=${delta.value.created} updated=${delta.value.updated} visible=${delta.value.visible}  (${(delta.ms / run.ms).toFixed(3)}× the full run; target ≤ 2 s)${delta.value.visible === delta.value.created ? '' : '  MISMATCH'}`,
       );
       out(`  re-run, same D, versions and extracts        ${fmt(rerun.ms).padStart(9)}  repeated=${rerun.value.repeated} cases ${casesAfterRun} → ${casesAfterRerun}  (target ≤ 10 s, writing nothing)`);
       for (const c of run.value.run.counts) out(`    ${c.cohort} matched=${c.matched} new=${c.new} added=${c.added} suppressed=${c.suppressed}`);
