@@ -7,7 +7,10 @@
  * draft again once that copy is active (Vilnius left out, as a run leaves it), with the ratios to
  * the targets (compiled ≤ 1.5× hand-written; five ≤ 12 s; run ≤ 20 s; re-run ≤ 10 s writing nothing;
  * a preview ≤ 5 s), and `cases import-outcomes` of an outcomes file (100,000 rows by default: a closing for
- * every open case the run made, up to half the file, the rest history; target ≤ 15 s) and its re-import.
+ * every open case the run made, up to half the file, the rest history; target ≤ 15 s) and its re-import,
+ * and last a delta delivery of the prison register (`--delta-rows`, 1,000 by default: residents taken into
+ * custody, to be released within 60 days) accepted through the real ingest and identified the same day,
+ * up to its new cases counted, printed beside the full run (target ≤ 2 s).
  *
  *   npm run bench:identify -- [--people 2900000] [--as-of 2026-10-01] [--dir /tmp/tiltas-bench-identify] [--outcome-rows 100000]
  *
@@ -31,7 +34,7 @@ import { IngestService, RegistersModule } from '@tiltas/registers';
 import { generateNation } from '@tiltas/synth';
 import { STANDARD_CRITERIA, STANDARD_CRITERION_IDS, bindParams, compileCriterion, type CriterionDefinition, type RunBinding } from '@tiltas/targeting';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 
@@ -45,6 +48,7 @@ const AS_OF = arg('as-of', '2026-10-01');
 const DIR = arg('dir', `/tmp/tiltas-bench-identify-${PEOPLE}`);
 const ACTOR = systemIdentificationActor('bench');
 const OUTCOME_ROWS = Number(arg('outcome-rows', '100000'));
+const DELTA_ROWS = Number(arg('delta-rows', '1000'));
 const OUTCOMES_HEADER = 'pseudonym,municipality,outcome,closed_on,to_municipality,cohorts,reason';
 /** Outcomes a history row may carry without further columns, in turn. */
 const HISTORY_OUTCOMES = ['DECLINED', 'UNREACHABLE', 'ALREADY_SUPPORTED', 'SUPPORT_ACCEPTED'];
@@ -135,7 +139,8 @@ async function main(): Promise<void> {
   adminUrl.pathname = '/postgres';
   const ownerUrl = new URL(base.database.ownerUrl);
   ownerUrl.pathname = `/${name}`;
-  const config = loadConfig({ ...process.env, DATABASE_URL: ownerUrl.toString(), LOG_LEVEL: 'warn', QUARANTINE_MAX_RATIO: '0.05' });
+  // A queue prefix of its own: the delta's same-day job it enqueues is for no worker but this process.
+  const config = loadConfig({ ...process.env, DATABASE_URL: ownerUrl.toString(), LOG_LEVEL: 'warn', QUARANTINE_MAX_RATIO: '0.05', REDIS_PREFIX: `tiltas-bench-${process.pid}` });
 
   if (!existsSync(join(DIR, 'population.manifest.json'))) {
     process.stderr.write(`generating ${PEOPLE} people into ${DIR}…\n`);
@@ -238,6 +243,41 @@ async function main(): Promise<void> {
       // A later run over that history: the re-listing rules now hold people back against real closings.
       const later = addDays(AS_OF, 19);
       const laterRun = await timed(() => identification.run({ asOf: later, trigger: 'cli', actor: ACTOR }));
+      // A delta of the prison register: residents who are not in it yet, now in custody and to be released
+      // within 60 days (pre-release), accepted and identified the same day, until its new cases are counted.
+      const deltaPeople = (
+        await owner.query<{ pseudonym: string }>(
+          `SELECT encode(p.pseudonym, 'hex') AS pseudonym FROM reg_population p
+            WHERE p.extract_id = $1 AND p.deceased_on IS NULL AND p.emigrated_on IS NULL AND p.birth_date <= $2::date - interval '18 years'
+              AND NOT EXISTS (SELECT 1 FROM reg_prison r WHERE r.extract_id = $3 AND r.pseudonym = p.pseudonym)
+            ORDER BY p.pseudonym LIMIT $4`,
+          [ids.population, AS_OF, ids.prison, DELTA_ROWS],
+        )
+      ).rows;
+      const releaseOn = new Date(Date.parse(`${AS_OF}T00:00:00Z`) + 30 * 86_400_000).toISOString().slice(0, 10);
+      const deltaCsv = Buffer.from(
+        `pseudonym,institution,custody_from,released_on,expected_release_on,release_municipality\n${deltaPeople.map((p, i) => `${p.pseudonym},P${(i % 12) + 1},${AS_OF},,${releaseOn},LT-${String((i % 60) + 1).padStart(2, '0')}`).join('\n')}\n`,
+      );
+      const deltaDir = join(DIR, `delta-prison-${process.pid}`);
+      const prisonManifest = JSON.parse(readFileSync(join(DIR, 'prison.manifest.json'), 'utf8')) as { lawfulBasis: string; pseudonymKeyId: string };
+      mkdirSync(deltaDir, { recursive: true });
+      writeFileSync(join(deltaDir, 'prison.csv'), deltaCsv);
+      writeFileSync(
+        join(deltaDir, 'prison.manifest.json'),
+        JSON.stringify({ register: 'prison', asOf: AS_OF, extractedAt: `${AS_OF}T05:00:00Z`, rows: deltaPeople.length, sha256: createHash('sha256').update(deltaCsv).digest('hex'), lawfulBasis: prisonManifest.lawfulBasis, pseudonymKeyId: prisonManifest.pseudonymKeyId, delivery: 'delta' }),
+      );
+      const delta = await timed(async () => {
+        const accept = await timed(() => app!.get(IngestService).loadDirectory(deltaDir, systemActor('bench')));
+        const [accepted] = accept.value;
+        if (accepted.status !== 'ACCEPTED' || accepted.extractId === undefined) throw new Error(`delta not accepted: ${accepted.status} ${accepted.reason ?? ''}`);
+        const identify = await timed(() => identification.runDelta({ extractId: accepted.extractId!, asOf: AS_OF, trigger: 'cli', actor: ACTOR }));
+        const ran = identify.value;
+        if (ran.kind !== 'ran') throw new Error(`delta not identified: ${ran.reason}`);
+        const visible = Number((await owner.query<{ n: string }>(`SELECT count(*) AS n FROM cases WHERE created_run_id = $1`, [ran.run.id])).rows[0].n);
+        return { persons: ran.persons, created: ran.run.casesCreated, updated: ran.run.casesUpdated, visible, acceptMs: accept.ms, identifyMs: identify.ms };
+      });
+      rmSync(deltaDir, { recursive: true, force: true });
+
       const summary = (r: typeof imported.value): string => (r.kind === 'imported' ? r.summary : `REFUSED ${r.problems.length}: ${r.problems.slice(0, 3).join(' | ')}`);
 
       const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -247,6 +287,9 @@ async function main(): Promise<void> {
       out(`  Tiltas compiled neet-youth                   ${fmt(compiled.ms).padStart(9)}  found=${compiled.value}  (${(compiled.ms / hand.ms).toFixed(2)}× anchor; target ≤ 1.50×)${compiled.value === hand.value ? '' : '  MISMATCH'}`);
       out(`  Tiltas all five cohorts                      ${fmt(five.ms).padStart(9)}  ${Object.entries(five.value).map(([k, v]) => `${k}=${v}`).join(' ')}  (target ≤ 12 s)`);
       out(`  full run with case writing                   ${fmt(run.ms).padStart(9)}  created=${run.value.run.casesCreated}  (target ≤ 20 s)`);
+      out(
+        `  delta of prison, ${deltaPeople.length} rows: accepted + identified  ${fmt(delta.ms).padStart(9)}  (accept ${fmt(delta.value.acceptMs)}, identify ${fmt(delta.value.identifyMs)})  persons=${delta.value.persons} created=${delta.value.created} updated=${delta.value.updated} visible=${delta.value.visible}  (${(delta.ms / run.ms).toFixed(3)}× the full run; target ≤ 2 s)${delta.value.visible === delta.value.created ? '' : '  MISMATCH'}`,
+      );
       out(`  re-run, same D, versions and extracts        ${fmt(rerun.ms).padStart(9)}  repeated=${rerun.value.repeated} cases ${casesAfterRun} → ${casesAfterRerun}  (target ≤ 10 s, writing nothing)`);
       for (const c of run.value.run.counts) out(`    ${c.cohort} matched=${c.matched} new=${c.new} added=${c.added} suppressed=${c.suppressed}`);
       out(`  preview neet-youth draft at 16–29 (median of ${PREVIEW_ROUNDS})     ${fmt(nationalPreview.ms).padStart(9)}  ${previewLine(nationalPreview.value)}  (target ≤ 5 s)`);

@@ -13,7 +13,7 @@ import { ApiModule } from '../../apps/api/src/api.module';
 import { configureApp } from '../../apps/api/src/configure-app';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
-import { csvOf, freshDir, lawfulBasisInsert, POPULATION_HEADER, populationRows, writeDelivery } from './ingest-fixtures';
+import { csvOf, freshDir, lawfulBasisInsert, POPULATION_HEADER, populationRows, pseudonymOf, writeDelivery } from './ingest-fixtures';
 
 jest.setTimeout(60_000);
 
@@ -104,6 +104,30 @@ describe('uploading an extract through the api', () => {
     const q = await request(api.getHttpServer()).get('/api/extracts/population/quarantine').set('Authorization', `Bearer ${adminToken}`).expect(200);
     expect(q.body.extract).toMatchObject({ asOf: '2026-12-01', status: 'ACTIVE' });
     expect(q.body.entries).toEqual([{ line: 11, column: 'birth_date', reason: expect.stringContaining('malformed date') }]);
+  });
+
+  it('accepts a delta upload: its persons\' rows are replaced, the outcome says delta, and the worker runs its same-day job', async () => {
+    const rows = populationRows(1000, 1003).map((r) => r.replace(/,LT-\d{2},/, ',LT-13,'));
+    const dir = await writeDelivery(await freshDir('delta'), 'population', csvOf(POPULATION_HEADER, rows), { asOf: '2026-12-02', manifest: { delivery: 'delta' } });
+    const done = await poll((await upload(dir, 'population').expect(201)).body.id);
+    const deltaId = done.body.extractId as number;
+    expect(done.body.outcome).toMatchObject({ status: 'ACCEPTED', rows: 3, delivery: 'delta', identificationJobId: `identify.delta@${deltaId}` });
+    const visible = await db.query<{ n: number; moved: number; named: number }>(
+      `SELECT count(*)::int AS n, count(*) FILTER (WHERE municipality = 'LT-13' AND p.pseudonym = ANY($1::bytea[]))::int AS moved,
+              count(*) FILTER (WHERE p.delta_extract_id = $2)::int AS named
+         FROM reg_population p JOIN extract e ON e.id = p.extract_id AND e.status = 'ACTIVE'`,
+      [[1000, 1001, 1002].map((n) => Buffer.from(pseudonymOf(n), 'hex')), deltaId],
+    );
+    expect(visible).toEqual([{ n: 199, moved: 3, named: 3 }]);
+    const list = await request(api.getHttpServer()).get('/api/extracts?register=population').set('Authorization', `Bearer ${adminToken}`).expect(200);
+    expect(list.body[0]).toMatchObject({ id: deltaId, status: 'APPLIED', delivery: 'delta', appliedTo: expect.any(Number) });
+    // The worker took the delta's job (no criterion is active here, so it had nobody to identify).
+    let job: Array<{ status: string; result: unknown }> = [];
+    for (let i = 0; i < 100 && job[0]?.status !== 'COMPLETED'; i++) {
+      job = await db.query(`SELECT status, result FROM job_run WHERE job_id = $1`, [`identify.delta@${deltaId}`]);
+      if (job[0]?.status !== 'COMPLETED') await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(job).toEqual([{ status: 'COMPLETED', result: { skipped: 'no ACTIVE criterion reads population' } }]);
   });
 
   it('refuses an upload with a file missing, and anyone but an administrator', async () => {

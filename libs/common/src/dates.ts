@@ -61,3 +61,10 @@ export function ageAt(birth: string, on: string): number {
   if (om < bm || (om === bm && od < bd)) age -= 1;
   return age;
 }
+
+const VILNIUS_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Vilnius', year: 'numeric', month: '2-digit', day: '2-digit' });
+
+/** The calendar date of an instant in Europe/Vilnius, YYYY-MM-DD: "today" for the people Tiltas serves. */
+export function vilniusDate(at: Date): string {
+  return VILNIUS_DATE.format(at);
+}

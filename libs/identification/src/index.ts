@@ -5,12 +5,12 @@ export type { CriterionVersionRow, VersionStatus } from './criteria/criteria.rep
 export { PreviewService, shownPreview } from './preview/preview.service';
 export type { Preview, PreviewRequest, ShownPreview } from './preview/preview.service';
 export { IdentificationService, IDENTIFICATION_LOCK } from './runs/identification.service';
-export type { RunOutcome, RunRequest } from './runs/identification.service';
-export type { CohortCounts, RunRecord, RunStatus, RunTrigger } from './runs/runs.repository';
+export type { DeltaRunOutcome, DeltaRunRequest, RunOutcome, RunRequest } from './runs/identification.service';
+export type { CohortCounts, RunKind, RunRecord, RunStatus, RunTrigger } from './runs/runs.repository';
 export { planRun } from './runs/run-plan';
 export type { ActiveExtract, PlanOutcome, RunCriterion, RunPlan, TakingOverCopy } from './runs/run-plan';
 export { IdentifyHandler } from './runs/identify.handler';
-export type { IdentifyJobResult } from './runs/identify.handler';
+export type { IdentifyDeltaJobResult, IdentifyJobResult } from './runs/identify.handler';
 export { CaseExportService, CASE_EXPORT_HEADER, CASE_STATUSES } from './cases/case-export.service';
 export type { CaseExportFilter, CaseStatusFilter } from './cases/case-export.service';
 export { scopeOf, systemIdentificationActor } from './identification-actor';

@@ -22,6 +22,11 @@ export enum JobName {
   RETENTION = 'retention.run',
   /** Runs identification at a reference date D (IDENTIFY_CRON, the CLI's `identify`, the API). */
   IDENTIFY = 'identify.run',
+  /**
+   * Runs identification for the persons of one accepted delta delivery, at once (spec "Delta
+   * deliveries"); the job id names the delta (`identify.delta@<extractId>`), so it runs once per delta.
+   */
+  IDENTIFY_DELTA = 'identify.delta',
   /** Sends one outgoing_message (an email or an SMS a worker asked for) through its transport. */
   SEND_MESSAGE = 'letters.send',
 }
@@ -46,6 +51,8 @@ export interface JobPayloads {
     trigger?: 'schedule' | 'api';
     startedBy?: { userId: string; role: string; municipality: string | null; scope: 'national' | 'municipal' };
   };
+  /** The delta extract's id, and D: today in Europe/Vilnius when the delta was accepted. */
+  [JobName.IDENTIFY_DELTA]: { extractId: number; asOf: string };
   /** The outgoing_message row's id; the job id is `letters.send@<messageId>`, so one message is one job. */
   [JobName.SEND_MESSAGE]: { messageId: string };
 }
@@ -57,6 +64,7 @@ export const JOB_QUEUE: Readonly<Record<JobName, QueueName>> = {
   [JobName.INGEST_UPLOAD]: QueueName.INGEST,
   [JobName.RETENTION]: QueueName.MAINTENANCE,
   [JobName.IDENTIFY]: QueueName.IDENTIFY,
+  [JobName.IDENTIFY_DELTA]: QueueName.IDENTIFY,
   [JobName.SEND_MESSAGE]: QueueName.LETTERS,
 };
 
@@ -93,3 +101,6 @@ export const ALL_JOB_NAMES: readonly JobName[] = Object.values(JobName);
  * period once. BullMQ reserves `:` in custom ids, hence `@`.
  */
 export const periodJobId = (name: JobName, period: string): string => `${name}@${period}`;
+
+/** The one job of a delta's same-day identification, whoever enqueues it and however often. */
+export const deltaJobId = (extractId: number): string => periodJobId(JobName.IDENTIFY_DELTA, String(extractId));

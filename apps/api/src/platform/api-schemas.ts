@@ -171,6 +171,8 @@ export const PREVIEW = obj(
 );
 export const RUN_RECORD = obj({
   id: int({ minimum: 1 }),
+  kind: enumOf(['full', 'delta']),
+  deltaExtractId: nullable(int({ minimum: 1 })),
   asOf: date,
   criteria: arr(obj({ id: str(), version: int(), lawfulBasisId: str() })),
   extracts: arr(EXTRACT_REF),
@@ -396,6 +398,8 @@ const EXTRACT_SUMMARY = obj({
   source: str(),
   reason: nullable(str()),
   createdAt: dateTime,
+  delivery: enumOf(['full', 'delta']),
+  appliedTo: nullable(int({ minimum: 1 })),
 });
 export { EXTRACT_SUMMARY };
 export const UPLOAD_VIEW = obj({

@@ -18,6 +18,7 @@ export function registerExtractsCommands(program: Command, io: CliIo): void {
       for (const outcome of outcomes) {
         io.out(formatOutcomeLine(outcome));
         for (const warning of outcome.warnings) io.err(`warning: ${warning}`);
+        if (outcome.identificationJobId) io.err(`${outcome.register} delta ${outcome.extractId}: same-day identification queued for the worker as job ${outcome.identificationJobId}`);
       }
       if (outcomes.some((o) => o.status === 'REJECTED')) throw new CliExit(1);
     });
@@ -29,7 +30,7 @@ export function registerExtractsCommands(program: Command, io: CliIo): void {
     .action(async (options: { register?: string }) => {
       const rows = await withApp((app) => app.get(ExtractsQueryService).list(options), { redis: false });
       for (const e of rows) {
-        io.out(`${e.id} ${e.register} ${e.asOf} ${e.status} rows=${e.rows} quarantined=${e.quarantined} key=${e.pseudonymKeyId} basis=${e.lawfulBasisId}${e.reason ? ` reason=${e.reason}` : ''}`);
+        io.out(`${e.id} ${e.register} ${e.asOf} ${e.status}${e.delivery === 'delta' ? ` delivery=delta applied-to=${e.appliedTo ?? '-'}` : ''} rows=${e.rows} quarantined=${e.quarantined} key=${e.pseudonymKeyId} basis=${e.lawfulBasisId}${e.reason ? ` reason=${e.reason}` : ''}`);
       }
     });
 

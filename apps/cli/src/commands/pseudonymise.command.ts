@@ -10,6 +10,7 @@ interface PseudonymiseOptions {
   asOf: string;
   lawfulBasis: string;
   out: string;
+  delta?: boolean;
 }
 
 /**
@@ -31,6 +32,7 @@ export function registerPseudonymiseCommand(program: Command, io: CliIo): void {
     .requiredOption('--as-of <date>', 'the date the data describes (YYYY-MM-DD)')
     .requiredOption('--lawful-basis <id>', 'lawful basis id for the manifest')
     .requiredOption('--out <dir>', 'directory to write <register>.csv and <register>.manifest.json into')
+    .option('--delta', 'a delta delivery: the manifest says "delivery": "delta" (the rows replace those persons\' rows only)')
     .action(async (o: PseudonymiseOptions) => {
       const key = await readPseudonymKeyFile(o.keyFile, o.keyId);
       const result = await pseudonymiseExtract({
@@ -41,6 +43,7 @@ export function registerPseudonymiseCommand(program: Command, io: CliIo): void {
         asOf: o.asOf,
         lawfulBasis: o.lawfulBasis,
         outDir: o.out,
+        delivery: o.delta ? 'delta' : 'full',
       });
       for (const bad of result.invalid) io.err(`line ${bad.line}: invalid personal code: ${bad.reason}`);
       io.out(`${result.manifest.register} ${result.manifest.asOf} rows=${result.manifest.rows} invalid=${result.invalid.length} sha256=${result.manifest.sha256}`);

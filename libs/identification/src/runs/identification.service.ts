@@ -4,6 +4,7 @@ import { DomainError, ErrorCode, isIsoDate } from '@tiltas/common';
 import { APP_CONFIG, AppConfig } from '@tiltas/config';
 import { DatabaseService, advisoryXactLock, useAnalyticalSettings, type DbScope } from '@tiltas/database';
 import { LawfulBasisService } from '@tiltas/lawful-bases';
+import type { RegisterCode } from '@tiltas/registers';
 import { bindParams, parseCriterion, registersRead } from '@tiltas/targeting';
 import type { EntityManager } from 'typeorm';
 import { CriteriaRepository } from '../criteria/criteria.repository';
@@ -29,6 +30,20 @@ export interface RunOutcome {
   /** What this call did per cohort: the run's counts, or for a repeat the same matches with nothing new or added. */
   readonly counts: readonly CohortCounts[];
 }
+
+export interface DeltaRunRequest {
+  /** The delta extract whose persons to identify. */
+  readonly extractId: number;
+  /** D: today in Europe/Vilnius when the delta was accepted (the job carries it), or as the operator asks. */
+  readonly asOf: string;
+  readonly trigger: RunTrigger;
+  readonly actor: IdentificationActor;
+}
+
+/** A delta's run, or why there was nothing to run (the delta superseded already, no criterion reading its register). */
+export type DeltaRunOutcome =
+  | (RunOutcome & { readonly kind: 'ran'; readonly persons: number })
+  | { readonly kind: 'skipped'; readonly reason: string };
 
 /** Every identification run takes this lock: runs write the same cases, so they happen one at a time. */
 export const IDENTIFICATION_LOCK = 'identification:run';
@@ -91,6 +106,70 @@ export class IdentificationService {
     return { run: outcome.run, repeated: outcome.repeated, counts };
   }
 
+  /**
+   * The same-day run of a delta delivery (spec "Delta deliveries"): every ACTIVE criterion that reads the
+   * delta's register, at D, for the delta's persons only, through the very queries and case rules of a
+   * full run (the queries restricted to those persons; dedupe and merge into open cases, re-listing,
+   * opt-outs, municipality of the case). Recorded as a run of kind `delta` naming the delta; a delta runs
+   * once (a second call finds its run and changes nothing).
+   */
+  async runDelta(request: DeltaRunRequest): Promise<DeltaRunOutcome> {
+    if (!isIsoDate(request.asOf)) throw DomainError.validation(`as-of must be a date (YYYY-MM-DD): ${request.asOf}`);
+    if (!Number.isSafeInteger(request.extractId) || request.extractId < 1) throw DomainError.validation(`not an extract id: ${request.extractId}`);
+    if (request.actor.scope !== 'national') throw DomainError.forbidden("a delta's identification is national: it is started by the delta's acceptance or by an administrator");
+    await this.criteria.seedStandard();
+    const started = Date.now();
+    const outcome = await this.db.transaction(runScope(request.actor), async (m) => {
+      await advisoryXactLock(m, IDENTIFICATION_LOCK);
+      await useAnalyticalSettings(m);
+      const delta = await this.runs.delta(m, request.extractId);
+      if (!delta) throw DomainError.notFound(`extract ${request.extractId}`);
+      if (delta.delivery !== 'delta') throw DomainError.validation(`extract ${request.extractId} is a full delivery, not a delta: run identification at a date instead`);
+      const done = await this.runs.deltaRun(m, delta.id);
+      if (done) return { kind: 'ran' as const, run: done, repeated: true, persons: 0 };
+      if (delta.status !== 'APPLIED' || delta.appliedTo === null) {
+        return { kind: 'skipped' as const, reason: `delta ${delta.id} is ${delta.status}, no longer part of the ${delta.register} data: a full run reads what replaced it` };
+      }
+      const register = delta.register as RegisterCode;
+      const all = await this.criteriaFor(m, undefined, request.actor);
+      const readers = all.filter((c) => registersRead(c.definition).includes(register));
+      if (readers.length === 0) return { kind: 'skipped' as const, reason: `no ACTIVE criterion reads ${register}` };
+      const people = await this.runs.deltaPeople(m, register, delta.appliedTo, delta.id);
+      const extracts = await this.runs.activeExtracts(m);
+      const planned = planRun(request.asOf, readers, extracts, { copiesAmong: all, delta: { extractId: delta.id, register, people } });
+      const problems = planned.ok ? [] : [...planned.problems];
+      problems.push(...(await this.lawfulBasisProblems(m, readers, request.asOf)));
+      if (problems.length > 0 || !planned.ok) {
+        const refusal = `identification of delta ${delta.id} at ${request.asOf} refused: ${problems.join('; ')}`;
+        const id = await this.runs.refuse(m, { asOf: request.asOf, criteria: readers.map(brief), extracts }, refusal, request.actor.userId, request.trigger, delta.id);
+        await this.audit.record(m, this.entry(request, 'identification.refused', String(id), { asOf: request.asOf, kind: 'delta', deltaExtractId: delta.id, problems: problems.slice(0, 50) }));
+        this.logger.warn({ runId: id, asOf: request.asOf, deltaExtractId: delta.id, problems: problems.length }, 'identification of a delta refused');
+        return { kind: 'refused' as const, refused: refusal, onlyLawfulBasis: planned.ok };
+      }
+      const run = await this.execute(m, planned.plan, request, started);
+      return { kind: 'ran' as const, run, repeated: false, persons: people.length };
+    });
+    if (outcome.kind === 'refused') {
+      throw new DomainError(outcome.onlyLawfulBasis ? ErrorCode.LAWFUL_BASIS_MISSING : ErrorCode.CONFLICT, outcome.refused);
+    }
+    if (outcome.kind === 'skipped') {
+      this.logger.log({ deltaExtractId: request.extractId, reason: outcome.reason }, 'identification of a delta: nothing to run');
+      return outcome;
+    }
+    if (outcome.repeated) this.logger.log({ runId: outcome.run.id, deltaExtractId: request.extractId }, 'the delta was identified already; nothing to do');
+    const counts = outcome.repeated
+      ? outcome.run.counts.map((c) => ({ ...c, new: 0, added: 0, unchanged: c.unchanged + c.new + c.added }))
+      : outcome.run.counts;
+    return { kind: 'ran', run: outcome.run, repeated: outcome.repeated, counts, persons: outcome.persons };
+  }
+
+  /** Deltas accepted in the last `days` days that no run has identified yet: the schedule queues their jobs again. */
+  async unidentifiedDeltas(now: Date, days = 7): Promise<number[]> {
+    return this.db.transaction({ scope: 'national', municipality: null, actor: 'system:runs.deltas', role: 'SYSTEM' }, (m) =>
+      this.runs.unidentifiedDeltas(m, new Date(now.getTime() - days * 86_400_000)),
+    );
+  }
+
   async list(limit = 50): Promise<RunRecord[]> {
     return this.db.transaction({ scope: 'national', municipality: null, actor: 'system:runs.list', role: 'SYSTEM' }, (m) => this.runs.recent(m, Math.min(Math.max(limit, 1), 500)));
   }
@@ -101,9 +180,10 @@ export class IdentificationService {
     return run;
   }
 
-  private async execute(m: EntityManager, plan: RunPlan, request: RunRequest, started: number): Promise<RunRecord> {
+  private async execute(m: EntityManager, plan: RunPlan, request: Pick<RunRequest, 'trigger' | 'actor'>, started: number): Promise<RunRecord> {
     const runId = await this.runs.start(m, plan, request.actor.userId, request.trigger);
-    this.logger.log({ runId, asOf: plan.asOf, criteria: plan.criteria.map((c) => `${c.id}@${c.version}`), trigger: request.trigger }, 'identification run started');
+    const delta = plan.delta ? { deltaExtractId: plan.delta.extractId, persons: plan.binding.people?.length ?? 0 } : {};
+    this.logger.log({ runId, asOf: plan.asOf, criteria: plan.criteria.map((c) => `${c.id}@${c.version}`), trigger: request.trigger, ...delta }, 'identification run started');
     await this.runs.prepareFound(m);
     for (const criterion of plan.criteria) await this.runs.findInto(m, plan, criterion);
     await this.runs.classify(m, plan.asOf, this.config.identification.relistAfterDays);
@@ -117,7 +197,7 @@ export class IdentificationService {
     await this.runs.finish(m, runId, counts, suppression, written, lapsed.length, durationMs);
     await this.audit.recordMany(m, this.entries(request, plan, runId, counts, suppression, written, lapsed.length, durationMs));
     this.logger.log(
-      { runId, asOf: plan.asOf, durationMs, created: written.created, updated: written.updated, lapsed: lapsed.length, suppressed: suppression.byOutcome, counts: counts.map(({ cohort, matched, new: n, added, suppressed }) => ({ cohort, matched, new: n, added, suppressed })) },
+      { runId, asOf: plan.asOf, ...delta, durationMs, created: written.created, updated: written.updated, lapsed: lapsed.length, suppressed: suppression.byOutcome, counts: counts.map(({ cohort, matched, new: n, added, suppressed }) => ({ cohort, matched, new: n, added, suppressed })) },
       'identification run completed',
     );
     return (await this.runs.find(m, runId))!;
@@ -208,7 +288,7 @@ export class IdentificationService {
     return problems;
   }
 
-  private entry(request: RunRequest, action: string, runId: string, details: Record<string, unknown>): AuditEntryInput {
+  private entry(request: Pick<RunRequest, 'trigger' | 'actor'>, action: string, runId: string, details: Record<string, unknown>): AuditEntryInput {
     return {
       actor: request.actor.userId,
       role: request.actor.role,
@@ -222,13 +302,15 @@ export class IdentificationService {
   }
 
   /** One entry for the run with its counts, and the created cases in bulk: their count and id ranges. */
-  private entries(request: RunRequest, plan: RunPlan, runId: number, counts: readonly CohortCounts[], suppression: RunSuppression, written: WrittenCases, lapsed: number, durationMs: number): AuditEntryInput[] {
+  private entries(request: Pick<RunRequest, 'trigger' | 'actor'>, plan: RunPlan, runId: number, counts: readonly CohortCounts[], suppression: RunSuppression, written: WrittenCases, lapsed: number, durationMs: number): AuditEntryInput[] {
     const bases = [...new Set(plan.criteria.map((c) => c.lawfulBasisId))];
     const run = {
       ...this.entry(request, 'identification.run', String(runId), {
         asOf: plan.asOf,
+        // A delta's run says so, naming the delta and how many persons it identified.
+        ...(plan.delta ? { kind: 'delta', deltaExtractId: plan.delta.extractId, persons: plan.binding.people?.length ?? 0 } : {}),
         criteria: plan.criteria.map((c) => ({ id: c.id, version: c.version, lawfulBasisId: c.lawfulBasisId })),
-        extracts: plan.extracts.map((e) => ({ register: e.register, id: e.id, asOf: e.asOf })),
+        extracts: plan.extracts.map((e) => ({ register: e.register, id: e.id, asOf: e.asOf, ...(e.deltaIds && e.deltaIds.length > 0 ? { deltaIds: [...e.deltaIds] } : {}) })),
         pseudonymKeyId: plan.pseudonymKeyId,
         counts: counts.map((c) => ({ ...c })),
         casesCreated: written.created,

@@ -7,6 +7,11 @@ export interface ActiveExtract {
   readonly register: string;
   readonly asOf: string;
   readonly pseudonymKeyId: string;
+  /**
+   * Deltas applied to this (full) extract, oldest first: its partition holds their rows, so they are part
+   * of what a run read (and of what makes two runs the same run).
+   */
+  readonly deltaIds?: readonly number[];
 }
 
 export interface RunCriterion {
@@ -36,6 +41,19 @@ export interface RunPlan {
   readonly pseudonymKeyId: string;
   /** What makes two runs the same run: the versions and the extracts (D is kept beside it). */
   readonly runKey: string;
+  /** A delta's same-day run: the delta, and only its persons are identified (`binding.people`). */
+  readonly delta?: { readonly extractId: number; readonly register: RegisterCode };
+}
+
+export interface PlanOptions {
+  /**
+   * The ACTIVE criteria whose municipal copies take municipalities over (default: `criteria`). A delta's
+   * run takes only the criteria reading the delta's register, but a copy that reads it no more still takes
+   * its municipality from the national criterion, as in a full run.
+   */
+  readonly copiesAmong?: readonly RunCriterion[];
+  /** A delta's same-day run over these persons. */
+  readonly delta?: { readonly extractId: number; readonly register: RegisterCode; readonly people: readonly Buffer[] };
 }
 
 export type PlanOutcome = { readonly ok: true; readonly plan: RunPlan } | { readonly ok: false; readonly problems: readonly string[] };
@@ -45,7 +63,7 @@ export type PlanOutcome = { readonly ok: true; readonly plan: RunPlan } | { read
  * has no ACTIVE extract or when the extracts to be joined were pseudonymised under different keys (their
  * pseudonyms would not meet, and the run would silently find the wrong people).
  */
-export function planRun(asOf: string, criteria: readonly RunCriterion[], active: readonly ActiveExtract[]): PlanOutcome {
+export function planRun(asOf: string, criteria: readonly RunCriterion[], active: readonly ActiveExtract[], options: PlanOptions = {}): PlanOutcome {
   const problems: string[] = [];
   if (criteria.length === 0) problems.push('no ACTIVE criterion to run: activate one with a lawful basis first');
 
@@ -71,19 +89,24 @@ export function planRun(asOf: string, criteria: readonly RunCriterion[], active:
   if (problems.length > 0) return { ok: false, problems };
 
   const sorted = [...criteria].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const planned = sorted.map((c) => ({ ...c, leftToCopies: copiesTakingOver(c, sorted).map((copy) => copy.municipality) }));
+  const among = options.copiesAmong ?? sorted;
+  const planned = sorted.map((c) => ({ ...c, leftToCopies: copiesTakingOver(c, among).map((copy) => copy.municipality) }));
   const extractIds: Partial<Record<RegisterCode, number>> = {};
   for (const e of extracts) extractIds[e.register as RegisterCode] = e.id;
-  const runKey = `${sorted.map((c) => `${c.id}@${c.version}`).join(',')}|${extracts.map((e) => `${e.register}#${e.id}`).join(',')}`;
+  // A full extract with deltas applied is other data than it was: `population#3+9` is not `population#3`.
+  const extractKey = (e: ActiveExtract) => `${e.register}#${e.id}${(e.deltaIds ?? []).map((d) => `+${d}`).join('')}`;
+  const key = `${sorted.map((c) => `${c.id}@${c.version}`).join(',')}|${extracts.map(extractKey).join(',')}`;
+  const delta = options.delta;
   return {
     ok: true,
     plan: {
       asOf,
       criteria: planned,
       extracts,
-      binding: { asOf, extractIds },
+      binding: { asOf, extractIds, ...(delta ? { people: delta.people } : {}) },
       pseudonymKeyId: extracts[0]?.pseudonymKeyId ?? '',
-      runKey,
+      runKey: delta ? `delta#${delta.extractId}|${key}` : key,
+      ...(delta ? { delta: { extractId: delta.extractId, register: delta.register } } : {}),
     },
   };
 }

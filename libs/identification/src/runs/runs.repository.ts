@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { REGISTER_CODES } from '@tiltas/registers';
 import { bindParams, compileCriterion } from '@tiltas/targeting';
 import type { EntityManager } from 'typeorm';
 import type { ActiveExtract, PlannedCriterion, RunPlan } from './run-plan';
@@ -19,13 +20,19 @@ export interface CohortCounts {
 }
 
 export type RunStatus = 'RUNNING' | 'COMPLETED' | 'REFUSED' | 'FAILED';
-export type RunTrigger = 'schedule' | 'cli' | 'api' | 'test';
+/** `ingest`: the same-day run an accepted delta delivery started. */
+export type RunTrigger = 'schedule' | 'cli' | 'api' | 'test' | 'ingest';
+/** `full`: everyone; `delta`: the persons of one delta delivery (spec "Delta deliveries"). */
+export type RunKind = 'full' | 'delta';
 
 export interface RunRecord {
   readonly id: number;
+  readonly kind: RunKind;
+  /** The delta whose persons a `delta` run identified; null for a full run. */
+  readonly deltaExtractId: number | null;
   readonly asOf: string;
   readonly criteria: ReadonlyArray<{ id: string; version: number; lawfulBasisId: string }>;
-  readonly extracts: ReadonlyArray<{ register: string; id: number; asOf: string }>;
+  readonly extracts: ReadonlyArray<{ register: string; id: number; asOf: string; deltaIds?: number[] }>;
   readonly pseudonymKeyId: string | null;
   readonly status: RunStatus;
   readonly refusal: string | null;
@@ -57,7 +64,7 @@ export interface WrittenCases {
 }
 
 const RUN_COLUMNS = `
-  id, to_char(as_of, 'YYYY-MM-DD') AS "asOf", criteria, extracts, pseudonym_key_id AS "pseudonymKeyId", status, refusal,
+  id, kind, delta_extract_id AS "deltaExtractId", to_char(as_of, 'YYYY-MM-DD') AS "asOf", criteria, extracts, pseudonym_key_id AS "pseudonymKeyId", status, refusal,
   -- A run still RUNNING, or REFUSED, keeps the column's default '{}': it has counted no cohort yet.
   CASE WHEN jsonb_typeof(counts) = 'array' THEN counts ELSE '[]'::jsonb END AS counts, cases_created AS "casesCreated", cases_updated AS "casesUpdated", cases_lapsed AS "casesLapsed",
   suppressed, cohorts_held AS "cohortsHeld", started_by AS "startedBy", trigger,
@@ -74,9 +81,55 @@ const RUN_COLUMNS = `
 export class RunsRepository {
   async activeExtracts(m: EntityManager): Promise<ActiveExtract[]> {
     return m.query(
-      `SELECT id, register, to_char(as_of, 'YYYY-MM-DD') AS "asOf", pseudonym_key_id AS "pseudonymKeyId"
-       FROM extract WHERE status = 'ACTIVE' ORDER BY register`,
+      `SELECT e.id, e.register, to_char(e.as_of, 'YYYY-MM-DD') AS "asOf", e.pseudonym_key_id AS "pseudonymKeyId",
+              ARRAY(SELECT d.id FROM extract d WHERE d.applied_to = e.id AND d.status = 'APPLIED' ORDER BY d.id) AS "deltaIds"
+       FROM extract e WHERE e.status = 'ACTIVE' ORDER BY e.register`,
     );
+  }
+
+  /** An extract as a delta's run needs it: its kind, register, status and the full extract it was applied to. */
+  async delta(m: EntityManager, extractId: number): Promise<{ id: number; register: string; delivery: string; status: string; appliedTo: number | null } | null> {
+    const rows: Array<{ id: number; register: string; delivery: string; status: string; appliedTo: number | null }> = await m.query(
+      `SELECT id, register, delivery, status, applied_to AS "appliedTo" FROM extract WHERE id = $1`,
+      [extractId],
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * The delta's persons whose rows it still provides: those of its rows in the full extract's partition (a
+   * later delta that replaced someone again identifies them itself).
+   */
+  async deltaPeople(m: EntityManager, register: string, fullId: number, deltaId: number): Promise<Buffer[]> {
+    const rows: Array<{ pseudonym: Buffer }> = await m.query(
+      `SELECT DISTINCT pseudonym FROM reg_${assertRegisterTable(register)} WHERE extract_id = $1 AND delta_extract_id = $2 ORDER BY pseudonym`,
+      [fullId, deltaId],
+    );
+    return rows.map((r) => r.pseudonym);
+  }
+
+  /**
+   * APPLIED deltas accepted since `since` that no run has identified yet (their job was never queued, say
+   * Redis was down at the time), oldest first.
+   */
+  async unidentifiedDeltas(m: EntityManager, since: Date): Promise<number[]> {
+    const rows: Array<{ id: number }> = await m.query(
+      `SELECT e.id FROM extract e
+        WHERE e.status = 'APPLIED' AND e.activated_at >= $1
+          AND NOT EXISTS (SELECT 1 FROM identification_run r WHERE r.delta_extract_id = e.id AND r.status IN ('COMPLETED', 'REFUSED'))
+        ORDER BY e.id`,
+      [since.toISOString()],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** The COMPLETED run of a delta, if it ran: a delta is identified once. */
+  async deltaRun(m: EntityManager, deltaId: number): Promise<RunRecord | null> {
+    const rows: RunRecord[] = await m.query(
+      `SELECT ${RUN_COLUMNS} FROM identification_run WHERE delta_extract_id = $1 AND status = 'COMPLETED' ORDER BY id LIMIT 1`,
+      [deltaId],
+    );
+    return rows[0] ?? null;
   }
 
   async completed(m: EntityManager, asOf: string, runKey: string): Promise<RunRecord | null> {
@@ -98,16 +151,18 @@ export class RunsRepository {
 
   async start(m: EntityManager, plan: RunPlan, startedBy: string, trigger: RunTrigger): Promise<number> {
     const rows: Array<{ id: number }> = await m.query(
-      `INSERT INTO identification_run (as_of, criteria, extracts, run_key, pseudonym_key_id, status, started_by, trigger)
-       VALUES ($1, $2, $3, $4, $5, 'RUNNING', $6, $7) RETURNING id`,
+      `INSERT INTO identification_run (as_of, criteria, extracts, run_key, pseudonym_key_id, status, started_by, trigger, kind, delta_extract_id)
+       VALUES ($1, $2, $3, $4, $5, 'RUNNING', $6, $7, $8, $9) RETURNING id`,
       [
         plan.asOf,
         JSON.stringify(plan.criteria.map((c) => ({ id: c.id, version: c.version, lawfulBasisId: c.lawfulBasisId }))),
-        JSON.stringify(plan.extracts.map((e) => ({ register: e.register, id: e.id, asOf: e.asOf }))),
+        JSON.stringify(plan.extracts.map(extractRef)),
         plan.runKey,
         plan.pseudonymKeyId,
         startedBy,
         trigger,
+        plan.delta ? 'delta' : 'full',
+        plan.delta?.extractId ?? null,
       ],
     );
     return rows[0].id;
@@ -119,17 +174,20 @@ export class RunsRepository {
     refusal: string,
     startedBy: string,
     trigger: RunTrigger,
+    deltaExtractId: number | null = null,
   ): Promise<number> {
     const rows: Array<{ id: number }> = await m.query(
-      `INSERT INTO identification_run (as_of, criteria, extracts, run_key, status, refusal, started_by, trigger, finished_at, duration_ms)
-       VALUES ($1, $2, $3, '', 'REFUSED', $4, $5, $6, now(), 0) RETURNING id`,
+      `INSERT INTO identification_run (as_of, criteria, extracts, run_key, status, refusal, started_by, trigger, finished_at, duration_ms, kind, delta_extract_id)
+       VALUES ($1, $2, $3, '', 'REFUSED', $4, $5, $6, now(), 0, $7, $8) RETURNING id`,
       [
         request.asOf,
         JSON.stringify(request.criteria),
-        JSON.stringify(request.extracts.map((e) => ({ register: e.register, id: e.id, asOf: e.asOf, pseudonymKeyId: e.pseudonymKeyId }))),
+        JSON.stringify(request.extracts.map((e) => ({ ...extractRef(e), pseudonymKeyId: e.pseudonymKeyId }))),
         refusal,
         startedBy,
         trigger,
+        deltaExtractId === null ? 'full' : 'delta',
+        deltaExtractId,
       ],
     );
     return rows[0].id;
@@ -159,7 +217,8 @@ export class RunsRepository {
 
   /** One set-based query for the criterion, its rows straight into run_found. Returns how many it found. */
   async findInto(m: EntityManager, plan: RunPlan, criterion: PlannedCriterion): Promise<number> {
-    const compiled = compileCriterion(criterion.definition);
+    // A delta's run asks the very same query, restricted to the delta's persons.
+    const compiled = compileCriterion(criterion.definition, { people: plan.binding.people !== undefined });
     const params = bindParams(compiled, plan.binding);
     const n = params.length;
     const leftOut = criterion.leftToCopies.length > 0 ? `WHERE q.municipality <> ALL($${n + 3}::text[])` : '';
@@ -336,6 +395,8 @@ export class RunsRepository {
    */
   async markLapsed(m: EntityManager, runId: number, plan: RunPlan): Promise<Array<{ id: number; pseudonym: Buffer; cohorts: string[] }>> {
     const ids = plan.criteria.map((c) => c.id);
+    // A delta's run evaluated only the delta's persons: nobody else's case can have lapsed in it.
+    const people = plan.binding.people;
     const result = await m.queryRunner!.query(
       `UPDATE cases c
        SET lapsed_on = $2::date,
@@ -347,8 +408,9 @@ export class RunsRepository {
          -- from: the hand-over is what is known of where they live (spec: "the case lives on, open").
          AND NOT (c.handed_over_from IS NOT NULL AND EXISTS (
            SELECT 1 FROM run_case r WHERE r.pseudonym = c.pseudonym AND r.municipality = c.handed_over_from AND r.found_cohorts && c.cohorts))
+         ${people ? 'AND c.pseudonym = ANY($4::bytea[])' : ''}
        RETURNING c.id, c.pseudonym, c.cohorts`,
-      [runId, plan.asOf, ids],
+      people ? [runId, plan.asOf, ids, people] : [runId, plan.asOf, ids],
       true,
     );
     return (result.records as Array<{ id: string; pseudonym: Buffer; cohorts: string[] }>).map((r) => ({ ...r, id: Number(r.id) }));
@@ -365,6 +427,17 @@ export class RunsRepository {
       [changes.map((c) => c.id), changes.map((c) => JSON.stringify(c.changed)), JSON.stringify(basis)],
     );
   }
+}
+
+/** How a run records an extract it read: its register, id and asOf, and the deltas applied to it if any. */
+function extractRef(e: ActiveExtract): { register: string; id: number; asOf: string; deltaIds?: number[] } {
+  return { register: e.register, id: e.id, asOf: e.asOf, ...(e.deltaIds && e.deltaIds.length > 0 ? { deltaIds: [...e.deltaIds] } : {}) };
+}
+
+/** Register codes become table names only after this check (the code comes from an extract row). */
+function assertRegisterTable(register: string): string {
+  if (!(REGISTER_CODES as readonly string[]).includes(register)) throw new Error(`not a register: ${register}`);
+  return register;
 }
 
 /** Runs a statement in the caller's transaction and returns how many rows it wrote. */

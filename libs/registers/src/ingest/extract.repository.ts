@@ -1,11 +1,12 @@
 import { PoolClient } from 'pg';
 import { EntityManager } from 'typeorm';
 import { RegisterCode } from '@tiltas/contract';
-import { ExtractManifest } from '../validation/manifest';
+import { Delivery, ExtractManifest } from '../validation/manifest';
+import { REGISTERS } from '../register-declarations';
 import { QuarantinedRow } from '../validation/row-validator';
 import { partitionTable } from './partition-sql';
 
-export type ExtractStatus = 'LOADING' | 'ACTIVE' | 'SUPERSEDED' | 'NOT_ACTIVATED' | 'PURGED' | 'REJECTED';
+export type ExtractStatus = 'LOADING' | 'ACTIVE' | 'APPLIED' | 'SUPERSEDED' | 'NOT_ACTIVATED' | 'PURGED' | 'REJECTED';
 
 export interface ExtractRow {
   readonly id: number;
@@ -17,10 +18,21 @@ export interface ExtractRow {
   readonly sha256: string;
   readonly pseudonymKeyId: string;
   readonly lawfulBasisId: string;
+  readonly delivery: Delivery;
+}
+
+/** What applying a delta changed in the full extract's partition. */
+export interface AppliedDelta {
+  /** Persons the delta holds rows for (their rows in the full extract were replaced). */
+  readonly persons: number;
+  /** Rows of the full extract deleted (those persons' rows before the delta). */
+  readonly removed: number;
+  /** Rows of the delta inserted. */
+  readonly added: number;
 }
 
 const EXTRACT_COLUMNS = `id, register, to_char(as_of, 'YYYY-MM-DD') AS "asOf", status, rows, quarantined, sha256,
-  pseudonym_key_id AS "pseudonymKeyId", lawful_basis_id AS "lawfulBasisId"`;
+  pseudonym_key_id AS "pseudonymKeyId", lawful_basis_id AS "lawfulBasisId", delivery`;
 
 /** The ingest's SQL over `extract`, `extract_quarantine` and the partitions, as the table owner. */
 export class ExtractRepository {
@@ -58,15 +70,15 @@ export class ExtractRepository {
       await client.query(`DELETE FROM extract_quarantine WHERE extract_id = $1`, [id]);
       await client.query(
         `UPDATE extract SET extracted_at = $2, rows = $3, lawful_basis_id = $4, pseudonym_key_id = $5, source = $6,
-                loaded_by = $7, created_at = now(), quarantined = 0 WHERE id = $1`,
-        [id, manifest.extractedAt, manifest.rows, manifest.lawfulBasis, manifest.pseudonymKeyId, source, loadedBy],
+                loaded_by = $7, created_at = now(), quarantined = 0, delivery = $8 WHERE id = $1`,
+        [id, manifest.extractedAt, manifest.rows, manifest.lawfulBasis, manifest.pseudonymKeyId, source, loadedBy, manifest.delivery],
       );
       return id;
     }
     const { rows } = await client.query<{ id: number }>(
-      `INSERT INTO extract (register, as_of, extracted_at, sha256, rows, lawful_basis_id, pseudonym_key_id, status, source, loaded_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'LOADING', $8, $9) RETURNING id`,
-      [manifest.register, manifest.asOf, manifest.extractedAt, manifest.sha256, manifest.rows, manifest.lawfulBasis, manifest.pseudonymKeyId, source, loadedBy],
+      `INSERT INTO extract (register, as_of, extracted_at, sha256, rows, lawful_basis_id, pseudonym_key_id, status, source, loaded_by, delivery)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'LOADING', $8, $9, $10) RETURNING id`,
+      [manifest.register, manifest.asOf, manifest.extractedAt, manifest.sha256, manifest.rows, manifest.lawfulBasis, manifest.pseudonymKeyId, source, loadedBy, manifest.delivery],
     );
     return rows[0].id;
   }
@@ -91,6 +103,12 @@ export class ExtractRepository {
     return rows.map((r) => r.key);
   }
 
+  /** The register's ACTIVE (full) extract, read outside a transaction while the register lock is held. */
+  async active(client: PoolClient, register: RegisterCode): Promise<ExtractRow | null> {
+    const { rows } = await client.query<ExtractRow>(`SELECT ${EXTRACT_COLUMNS} FROM extract WHERE register = $1 AND status = 'ACTIVE'`, [register]);
+    return rows[0] ?? null;
+  }
+
   /** The register's ACTIVE extract, locked for the activation transaction. */
   async activeForUpdate(manager: EntityManager, register: RegisterCode): Promise<ExtractRow | null> {
     const rows = (await manager.query(`SELECT ${EXTRACT_COLUMNS} FROM extract WHERE register = $1 AND status = 'ACTIVE' FOR UPDATE`, [
@@ -103,8 +121,50 @@ export class ExtractRepository {
     await manager.query(`ALTER TABLE reg_${register} ATTACH PARTITION ${partitionTable(register, extractId)} FOR VALUES IN (${extractId})`);
   }
 
-  async supersede(manager: EntityManager, extractId: number): Promise<void> {
-    await manager.query(`UPDATE extract SET status = 'SUPERSEDED', superseded_at = now() WHERE id = $1`, [extractId]);
+  /** The full extract, and every delta applied to it: a full delivery replaces them together. */
+  async supersede(manager: EntityManager, extractId: number): Promise<number[]> {
+    const rows = (await manager.query(
+      `UPDATE extract SET status = 'SUPERSEDED', superseded_at = now()
+        WHERE id = $1 OR (applied_to = $1 AND status = 'APPLIED') RETURNING id`,
+      [extractId],
+    )) as [Array<{ id: number }>, number];
+    return rows[0].map((r) => r.id).filter((id) => id !== extractId).sort((a, b) => a - b);
+  }
+
+  /** The newest asOf of the deltas applied to the full extract, or null when none was. */
+  async latestDeltaAsOf(manager: EntityManager, fullId: number): Promise<string | null> {
+    const rows = (await manager.query(
+      `SELECT to_char(max(as_of), 'YYYY-MM-DD') AS "asOf" FROM extract WHERE applied_to = $1 AND status = 'APPLIED'`,
+      [fullId],
+    )) as Array<{ asOf: string | null }>;
+    return rows[0]?.asOf ?? null;
+  }
+
+  /**
+   * Applies the delta loaded into its own table to the ACTIVE full extract's partition: the rows there of
+   * every person the delta holds are deleted, the delta's rows inserted (with `delta_extract_id` naming
+   * it), and the delta's own table dropped. In the caller's transaction, so it happens whole or not at all.
+   */
+  async applyDelta(manager: EntityManager, register: RegisterCode, fullId: number, deltaId: number): Promise<AppliedDelta> {
+    const full = partitionTable(register, fullId);
+    const delta = partitionTable(register, deltaId);
+    const columns = ['line', 'pseudonym', ...(REGISTERS[register].identifying ? ['key_id', 'sealed'] : REGISTERS[register].columns.filter((c) => c.type !== 'pseudonym').map((c) => c.name))];
+    const [{ persons }] = (await manager.query(`SELECT count(DISTINCT pseudonym)::int AS persons FROM ${delta}`)) as Array<{ persons: number }>;
+    const removed = await affected(manager, `DELETE FROM ${full} f WHERE f.pseudonym IN (SELECT pseudonym FROM ${delta})`);
+    const added = await affected(
+      manager,
+      `INSERT INTO ${full} (extract_id, ${columns.join(', ')}, delta_extract_id)
+       SELECT ${fullId}, ${columns.join(', ')}, ${deltaId} FROM ${delta} ORDER BY line`,
+    );
+    await manager.query(`DROP TABLE ${delta}`);
+    return { persons, removed, added };
+  }
+
+  async finishDelta(manager: EntityManager, deltaId: number, fullId: number, quarantined: number): Promise<void> {
+    await manager.query(
+      `UPDATE extract SET status = 'APPLIED', applied_to = $2, quarantined = $3, activated_at = now() WHERE id = $1 AND status = 'LOADING'`,
+      [deltaId, fullId, quarantined],
+    );
   }
 
   async finishLoading(manager: EntityManager, extractId: number, status: 'ACTIVE' | 'NOT_ACTIVATED', quarantined: number): Promise<void> {
@@ -147,4 +207,10 @@ export class ExtractRepository {
     await manager.query(`UPDATE extract SET status = 'PURGED', purged_at = now() WHERE id = $1`, [extract.id]);
     return true;
   }
+}
+
+/** Rows a statement wrote, in the manager's transaction. */
+async function affected(manager: EntityManager, sql: string): Promise<number> {
+  const result = await manager.queryRunner!.query(sql, [], true);
+  return result.affected ?? 0;
 }

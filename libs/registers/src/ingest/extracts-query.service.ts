@@ -16,6 +16,10 @@ export interface ExtractSummary {
   readonly source: string;
   readonly reason: string | null;
   readonly createdAt: string;
+  /** `full`, or `delta`: a delivery that replaced its persons' rows in a full extract. */
+  readonly delivery: string;
+  /** The full extract a delta was applied to; null for a full delivery (or a delta not applied). */
+  readonly appliedTo: number | null;
 }
 
 export interface QuarantineEntry {
@@ -31,7 +35,7 @@ export interface QuarantineListing {
 
 const SUMMARY = `id, register, to_char(as_of, 'YYYY-MM-DD') AS "asOf", status, rows, quarantined,
   lawful_basis_id AS "lawfulBasisId", pseudonym_key_id AS "pseudonymKeyId", sha256, source, reason,
-  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "createdAt"`;
+  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "createdAt", delivery, applied_to AS "appliedTo"`;
 
 /** What operators read about extracts: the list, and the quarantine of one (lines and reasons, no data). */
 @Injectable()

@@ -1,4 +1,5 @@
 import { RegisterCode } from '@tiltas/contract';
+import type { Delivery } from '../validation/manifest';
 
 export const INGEST_STATUSES = ['ACCEPTED', 'REJECTED', 'ALREADY_LOADED', 'NOT_ACTIVATED'] as const;
 export type IngestStatus = (typeof INGEST_STATUSES)[number];
@@ -20,11 +21,19 @@ export interface IngestOutcome {
   readonly extractId?: number;
   /** Things the operator should know that do not reject the extract (a different pseudonym key id). */
   readonly warnings: readonly string[];
+  /** From the manifest when it could be read: `full`, or `delta` (spec "Delta deliveries"). */
+  readonly delivery?: Delivery;
+  /** An accepted delta: the job that identifies its persons the same day (`identify.delta@<id>`), when queued. */
+  readonly identificationJobId?: string;
 }
 
-/** `<register> <asOf> <STATUS> rows=<n> quarantined=<n>[ reason=<text>]`: the contract's CLI line. */
+/**
+ * `<register> <asOf> <STATUS> rows=<n> quarantined=<n>[ delivery=delta][ reason=<text>]`: the contract's CLI
+ * line; a delta's says so (spec "Delta deliveries"), a full delivery's line is as it always was.
+ */
 export function formatOutcomeLine(outcome: IngestOutcome): string {
-  const base = `${outcome.register} ${outcome.asOf ?? '-'} ${outcome.status} rows=${outcome.rows} quarantined=${outcome.quarantined}`;
+  const delivery = outcome.delivery === 'delta' ? ' delivery=delta' : '';
+  const base = `${outcome.register} ${outcome.asOf ?? '-'} ${outcome.status} rows=${outcome.rows} quarantined=${outcome.quarantined}${delivery}`;
   return outcome.status === 'REJECTED' && outcome.reason ? `${base} reason=${oneLine(outcome.reason)}` : base;
 }
 

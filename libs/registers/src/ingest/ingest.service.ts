@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditService, type AuditActor } from '@tiltas/audit';
-import { ErrorCode, isDependencyFailure, isDomainError } from '@tiltas/common';
+import { Clock, ErrorCode, isDependencyFailure, isDomainError, vilniusDate } from '@tiltas/common';
 import { APP_CONFIG, AppConfig } from '@tiltas/config';
 import { ContactsVault } from '@tiltas/contacts';
 import { LawfulBasisService } from '@tiltas/lawful-bases';
 import { applyScope, OWNER_DATA_SOURCE, OWNER_POOL } from '@tiltas/database';
+import { deltaJobId, JobName, JobProducer } from '@tiltas/queue';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -19,7 +20,7 @@ import { QuarantinedRow, ValidRow } from '../validation/row-validator';
 import { createContactsCopyFormatter } from './contacts-copy';
 import { CopyWriter } from './copy-writer';
 import { ExtractPair, findExtractPairs } from './extract-pairs';
-import { ExtractRepository } from './extract.repository';
+import { ExtractRepository, ExtractRow } from './extract.repository';
 import { IngestOutcome, oneLine, quarantineLimit } from './ingest-outcome';
 import { RepeatedPersonScreen } from './repeated-person-screen';
 import { createPartitionSql, moveRepeatedPersonsSql, partitionIndexSql, partitionTable } from './partition-sql';
@@ -80,6 +81,8 @@ export class IngestService {
     private readonly audit: AuditService,
     private readonly lawfulBases: LawfulBasisService,
     private readonly vault: ContactsVault,
+    private readonly producer: JobProducer,
+    private readonly clock: Clock,
   ) {}
 
   /** Every pair in `dir`, population first; one outcome per delivery, in load order. */
@@ -106,6 +109,7 @@ export class IngestService {
         quarantined: err.quarantined,
         reason: err.reason,
         warnings: [],
+        ...(manifest ? { delivery: manifest.delivery } : {}),
       };
       await this.ownerTransaction(request.actor, (m) => this.recordRejection(m, request, manifest, outcome));
       this.logger.warn({ register: outcome.register, asOf: outcome.asOf, reason: err.reason }, 'extract rejected');
@@ -151,7 +155,8 @@ export class IngestService {
       }
       const extractId = await this.extracts.startLoading(client, manifest, request.source, request.actor.userId);
       try {
-        return await this.loadInto(client, request, manifest, extractId, csvPath, purpose);
+        const outcome = await this.loadInto(client, request, manifest, extractId, csvPath, purpose);
+        return outcome.delivery === 'delta' && outcome.status === 'ACCEPTED' ? await this.queueDeltaIdentification(outcome, extractId) : outcome;
       } catch (err) {
         // Whatever went wrong, nothing of the extract may stay visible or half-built.
         const rejection = contractRejection(err);
@@ -166,6 +171,7 @@ export class IngestService {
             reason: rejection.reason,
             extractId,
             warnings: [],
+            delivery: manifest.delivery,
           };
           await this.ownerTransaction(request.actor, async (m) => {
             await this.extracts.markRejected(m, extractId, rejection.reason, rejection.quarantined);
@@ -194,8 +200,10 @@ export class IngestService {
     const declaration = REGISTERS[register];
     const started = Date.now();
     const part = partitionTable(register, extractId);
-    this.logger.log({ register, asOf: manifest.asOf, extractId, rows: manifest.rows }, 'extract load started');
+    this.logger.log({ register, asOf: manifest.asOf, extractId, rows: manifest.rows, delivery: manifest.delivery }, 'extract load started');
 
+    const delta = manifest.delivery === 'delta';
+    if (delta) await this.checkDeltaTarget(client, manifest);
     await client.query(createPartitionSql(register, extractId));
     const format = this.copyFormat(register, extractId);
     const copy = new CopyWriter(client, format.sql);
@@ -252,7 +260,8 @@ export class IngestService {
       quarantined += (await client.query(moveRepeatedPersonsSql(register, extractId))).rowCount ?? 0;
       if (quarantined > limit) throw tooMany(quarantined);
     }
-    for (const sql of await partitionIndexSql(client, register, extractId)) await client.query(sql);
+    // A delta's rows go into the full extract's partition (whose indexes take them), never attached as they are.
+    if (!delta) for (const sql of await partitionIndexSql(client, register, extractId)) await client.query(sql);
     await client.query(`ANALYZE ${part}`);
     await client.query(`RESET work_mem; RESET maintenance_work_mem`);
 
@@ -264,12 +273,23 @@ export class IngestService {
       );
     }
 
+    if (delta) {
+      const outcome = await this.ownerTransaction(request.actor, (m) => this.applyDelta(m, request, manifest, extractId, totals.rows, quarantined, warnings, purpose));
+      this.logger.log(
+        { register, asOf: manifest.asOf, extractId, delivery: 'delta', status: outcome.status, rows: totals.rows, quarantined, ms: Date.now() - started },
+        'extract load finished',
+      );
+      return outcome;
+    }
+
     const outcome = await this.ownerTransaction(request.actor, async (m) => {
       const active = await this.extracts.activeForUpdate(m, register);
-      // A newer or same-day delivery replaces the active one; an older one is kept for the record only.
-      const activate = active === null || active.asOf <= manifest.asOf;
+      // A newer or same-day delivery replaces the active one (and the deltas applied to it); an older one,
+      // or one older than a delta already applied (it would take back newer rows), is kept for the record only.
+      const latestDelta = active ? await this.extracts.latestDeltaAsOf(m, active.id) : null;
+      const activate = active === null || (active.asOf <= manifest.asOf && (latestDelta === null || latestDelta <= manifest.asOf));
       await this.extracts.attach(m, register, extractId);
-      if (activate && active) await this.extracts.supersede(m, active.id);
+      const supersededDeltas = activate && active ? await this.extracts.supersede(m, active.id) : [];
       await this.extracts.finishLoading(m, extractId, activate ? 'ACTIVE' : 'NOT_ACTIVATED', quarantined);
       const result: IngestOutcome = {
         register,
@@ -279,6 +299,7 @@ export class IngestService {
         quarantined,
         extractId,
         warnings,
+        delivery: 'full',
       };
       await this.audit.record(m, {
         actor: request.actor.userId,
@@ -300,6 +321,7 @@ export class IngestService {
           pseudonymKeyId: manifest.pseudonymKeyId,
           source: request.source,
           supersededExtractId: activate && active ? active.id : null,
+          supersededDeltaIds: supersededDeltas,
           activeExtractId: activate ? extractId : (active?.id ?? null),
         },
       });
@@ -310,6 +332,90 @@ export class IngestService {
       'extract load finished',
     );
     return outcome;
+  }
+
+  /**
+   * A delta changes the register's ACTIVE full extract (spec "Delta deliveries"), so it needs one, dated on
+   * or before it (and on or after any delta applied to it already, whose rows it would otherwise take
+   * back), under the same pseudonym key (its pseudonyms must meet the extract's). Checked before a row is
+   * read; the register lock keeps the answer true until the delta is applied.
+   */
+  private async checkDeltaTarget(client: PoolClient, manifest: ExtractManifest): Promise<void> {
+    const register = manifest.register;
+    const active = await this.extracts.active(client, register);
+    if (!active) {
+      throw new Rejection(`a delta delivery changes the ACTIVE full extract of ${register}, and there is none: send a full delivery of ${register} first`);
+    }
+    if (manifest.asOf < active.asOf) {
+      throw new Rejection(`delta asOf ${manifest.asOf} is before the ACTIVE ${register} extract's asOf ${active.asOf}: a delta must be on or after it`);
+    }
+    const latest = await this.extracts.latestDeltaAsOf(this.owner.manager, active.id);
+    if (latest !== null && manifest.asOf < latest) {
+      throw new Rejection(`delta asOf ${manifest.asOf} is before ${latest}, the asOf of a delta already applied to the ACTIVE ${register} extract (asOf ${active.asOf}): a delta must not take back newer rows`);
+    }
+    if (manifest.pseudonymKeyId !== active.pseudonymKeyId) {
+      throw new Rejection(
+        `delta pseudonym key id ${manifest.pseudonymKeyId} differs from ${active.pseudonymKeyId}, the ACTIVE ${register} extract's: its pseudonyms would not meet the rows it replaces`,
+      );
+    }
+  }
+
+  /** The activation of a delta: its rows replace its persons' rows in the ACTIVE full extract, with the audit entry. */
+  private async applyDelta(m: EntityManager, request: IngestRequest, manifest: ExtractManifest, extractId: number, rows: number, quarantined: number, warnings: string[], purpose: Purpose): Promise<IngestOutcome> {
+    const register = manifest.register;
+    const active = await this.extracts.activeForUpdate(m, register);
+    // The register lock has held since checkDeltaTarget; an extract gone meanwhile is a bug, not the delivery's fault.
+    if (!active) throw new Error(`the ACTIVE ${register} extract disappeared while the delta ${extractId} was loading`);
+    const applied = await this.extracts.applyDelta(m, register, active.id, extractId);
+    await this.extracts.finishDelta(m, extractId, active.id, quarantined);
+    await this.audit.record(m, {
+      actor: request.actor.userId,
+      role: request.actor.role,
+      municipality: null,
+      action: 'extract.accepted',
+      objectType: 'extract',
+      objectId: String(extractId),
+      purpose,
+      lawfulBasisId: manifest.lawfulBasis,
+      details: {
+        register,
+        asOf: manifest.asOf,
+        delivery: 'delta',
+        status: 'APPLIED',
+        rows,
+        loaded: rows - quarantined,
+        quarantined,
+        sha256: manifest.sha256,
+        pseudonymKeyId: manifest.pseudonymKeyId,
+        source: request.source,
+        appliedToExtractId: active.id,
+        persons: applied.persons,
+        rowsReplaced: applied.removed,
+        rowsAdded: applied.added,
+      },
+    });
+    return { register, asOf: manifest.asOf, status: 'ACCEPTED', rows, quarantined, extractId, warnings, delivery: 'delta' };
+  }
+
+  /**
+   * Same-day identification of an accepted delta's persons, as a job named by the delta: however often
+   * this is asked (a retried ingest, a second replica), the delta is identified once. D is today in
+   * Vilnius, fixed now so that a retry after midnight still runs the day the delta came. Enqueued after
+   * the delta committed; if Redis is down the delta stays accepted and the operator is told how to run it.
+   */
+  private async queueDeltaIdentification(outcome: IngestOutcome, extractId: number): Promise<IngestOutcome> {
+    const jobId = deltaJobId(extractId);
+    try {
+      await this.producer.enqueue(JobName.IDENTIFY_DELTA, { extractId, asOf: vilniusDate(this.clock.now()) }, { jobId });
+      return { ...outcome, identificationJobId: jobId };
+    } catch (err) {
+      if (!isDependencyFailure(err)) throw err;
+      this.logger.warn({ extractId, jobId }, 'same-day identification of the delta not queued: Redis unavailable');
+      return {
+        ...outcome,
+        warnings: [...outcome.warnings, `the same-day identification of delta ${extractId} could not be queued (Redis unavailable): run \`tiltas identify --delta ${extractId}\``],
+      };
+    }
   }
 
   /**
@@ -342,7 +448,7 @@ export class IngestService {
     throw new Rejection(`lawful basis ${manifest.lawfulBasis} does not cover ${manifest.register} at ${manifest.asOf}: ${(first ?? []).join('; ')}`);
   }
 
-  private async alreadyLoaded(request: IngestRequest, manifest: ExtractManifest, loaded: { id: number; rows: number; quarantined: number; status: string }, purpose: Purpose): Promise<IngestOutcome> {
+  private async alreadyLoaded(request: IngestRequest, manifest: ExtractManifest, loaded: ExtractRow, purpose: Purpose): Promise<IngestOutcome> {
     await this.ownerTransaction(request.actor, (m) =>
       this.audit.record(m, {
         actor: request.actor.userId,
@@ -353,7 +459,7 @@ export class IngestService {
         objectId: String(loaded.id),
         purpose,
         lawfulBasisId: manifest.lawfulBasis,
-        details: { register: manifest.register, asOf: manifest.asOf, sha256: manifest.sha256, status: loaded.status, source: request.source },
+        details: { register: manifest.register, asOf: manifest.asOf, sha256: manifest.sha256, status: loaded.status, source: request.source, delivery: loaded.delivery },
       }),
     );
     return {
@@ -364,6 +470,7 @@ export class IngestService {
       quarantined: loaded.quarantined,
       extractId: loaded.id,
       warnings: [],
+      delivery: loaded.delivery,
     };
   }
 
@@ -384,6 +491,7 @@ export class IngestService {
         rows: outcome.rows,
         quarantined: outcome.quarantined,
         source: request.source,
+        delivery: manifest?.delivery ?? null,
       },
     });
   }

@@ -9,7 +9,7 @@ import { pseudonymFor, validatePersonalCode } from '@tiltas/contract';
 import { isRegisterCode, RegisterCode } from '@tiltas/contract';
 import { REGISTERS } from '../register-declarations';
 import { checkHeader } from '../validation/header';
-import { ExtractManifest } from '../validation/manifest';
+import { Delivery, ExtractManifest } from '../validation/manifest';
 
 /**
  * The key file of `pseudonymise --key-file`: either JSON `{ "keyId": "k2026", "keyHex": "<hex>" }` (the
@@ -45,6 +45,8 @@ export interface PseudonymiseOptions {
   readonly outDir: string;
   /** When the register produced the file; defaults to now. */
   readonly extractedAt?: string;
+  /** `delta` writes `"delivery": "delta"` into the manifest; a full delivery's manifest has no such field. */
+  readonly delivery?: Delivery;
 }
 
 export interface PseudonymiseResult {
@@ -134,7 +136,9 @@ export async function pseudonymiseExtract(options: PseudonymiseOptions): Promise
     sha256: hash.digest('hex'),
     lawfulBasis: options.lawfulBasis,
     pseudonymKeyId: options.keyId,
+    delivery: options.delivery ?? 'full',
   };
-  await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+  const { delivery, ...full } = manifest;
+  await writeFile(manifestPath, `${JSON.stringify(delivery === 'delta' ? manifest : full, null, 2)}\n`);
   return { csvPath, manifestPath, manifest, invalid };
 }

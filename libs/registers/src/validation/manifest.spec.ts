@@ -22,12 +22,22 @@ function failureOf(input: unknown): DomainError {
 }
 
 describe('parseManifest', () => {
-  it('returns the typed manifest for the example in the contract', () => {
-    expect(parseManifest(good)).toEqual(good);
+  it('returns the typed manifest for the example in the contract, a full delivery', () => {
+    expect(parseManifest(good)).toEqual({ ...good, delivery: 'full' });
   });
 
   it('ignores fields the contract does not name', () => {
-    expect(parseManifest({ ...good, comment: 'x' })).toEqual(good);
+    expect(parseManifest({ ...good, comment: 'x' })).toEqual({ ...good, delivery: 'full' });
+  });
+
+  it('reads "delivery": "delta" and "full", and refuses any other value naming it', () => {
+    expect(parseManifest({ ...good, delivery: 'delta' }).delivery).toBe('delta');
+    expect(parseManifest({ ...good, delivery: 'full' }).delivery).toBe('full');
+    for (const bad of ['DELTA', 'partial', '', null, 1]) {
+      const error = failureOf({ ...good, delivery: bad });
+      expect(error.message).toMatch(/delivery .* is not a kind of delivery: expected "delta", or "full"/);
+      expect(error.message).toContain(JSON.stringify(bad));
+    }
   });
 
   it('names every bad field in one VALIDATION_FAILED error', () => {

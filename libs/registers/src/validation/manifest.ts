@@ -22,7 +22,15 @@ export interface ExtractManifest {
   readonly sha256: string;
   readonly lawfulBasis: string;
   readonly pseudonymKeyId: string;
+  /**
+   * `full` (the field absent) replaces the register's data; `delta` replaces the rows of the persons it
+   * holds in the ACTIVE full extract (spec "Delta deliveries").
+   */
+  readonly delivery: Delivery;
 }
+
+export const DELIVERIES = ['full', 'delta'] as const;
+export type Delivery = (typeof DELIVERIES)[number];
 
 const RFC3339 = /^(\d{4}-\d{2}-\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
 
@@ -64,6 +72,12 @@ const manifestSchema = z.object({
     .regex(/^[0-9a-f]{64}$/, { error: 'sha256 must be 64 lowercase hex characters' }),
   lawfulBasis: requiredString('lawfulBasis'),
   pseudonymKeyId: requiredString('pseudonymKeyId'),
+  delivery: z
+    .enum(DELIVERIES, {
+      error: (issue) =>
+        `delivery ${quoted(issue.input)} is not a kind of delivery: expected "delta", or "full" (which a manifest without the field is)`,
+    })
+    .default('full'),
 });
 
 function quoted(input: unknown): string {

@@ -43,10 +43,10 @@ describe('compiled criterion SQL', () => {
     });
   });
 
-  it('quotes only declared column names and date parts in the SQL of every standard cohort', () => {
+  it('quotes only declared column names, date parts and the provenance of a delta row in the SQL of every standard cohort', () => {
     for (const criterion of [...STANDARD_CRITERIA, tuned]) {
       for (const literal of quotedLiterals(compileCriterion(criterion).sql)) {
-        expect(DECLARED.has(literal) || ['age', 'year'].includes(literal)).toBe(true);
+        expect(DECLARED.has(literal) || ['age', 'year', 'delta_extract_id', '{}'].includes(literal)).toBe(true);
       }
     }
   });
@@ -70,10 +70,24 @@ describe('compiled criterion SQL', () => {
     expect(compileCriterion(standardCriterion('neet-youth')).sql).not.toMatch(/DISTINCT ON/);
   });
 
+  it('restricts the same query to the persons bound, only when asked, and refuses a restricted query without them', () => {
+    const whole = compileCriterion(standardCriterion('pre-release'));
+    const restricted = compileCriterion(standardCriterion('pre-release'), { people: true });
+    expect(whole.paramNames).not.toContain('people');
+    expect(restricted.paramNames).toContain('people');
+    const slot = restricted.paramNames.indexOf('people') + 1;
+    expect(restricted.sql).toContain(`AND p.pseudonym = ANY($${slot}::bytea[])`);
+    // Everything else is the run's query, unchanged.
+    expect(restricted.sql.replace(/\n *-- only the persons given \(a delta's\)\n *AND p\.pseudonym = ANY\(\$\d+::bytea\[\]\)/, '').replace(/\$(\d+)/g, '$')).toBe(whole.sql.replace(/\$(\d+)/g, '$'));
+    const people = [Buffer.alloc(32, 1)];
+    expect(bindParams(restricted, { asOf: '2026-10-01', extractIds: { population: 7, prison: 9 }, people })[slot - 1]).toBe(people);
+    expect(() => bindParams(restricted, { asOf: '2026-10-01', extractIds: { population: 7, prison: 9 } })).toThrow(/no persons given/);
+  });
+
   it('binds D and the extract ids by name, and refuses a run without an extract it reads', () => {
     const compiled = compileCriterion(standardCriterion('pre-release'));
     expect(bindParams(compiled, { asOf: '2026-10-01', extractIds: { population: 7, prison: 9 } })).toEqual(
-      compiled.params.map((p) => (p.kind === 'asOf' ? '2026-10-01' : p.kind === 'extract' ? { population: 7, prison: 9 }[p.register as 'population' | 'prison'] : p.value)),
+      compiled.params.map((p) => (p.kind === 'asOf' ? '2026-10-01' : p.kind === 'extract' ? { population: 7, prison: 9 }[p.register as 'population' | 'prison'] : p.kind === 'value' ? p.value : undefined)),
     );
     let caught: unknown;
     try {

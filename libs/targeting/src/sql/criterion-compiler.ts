@@ -226,8 +226,24 @@ class CriterionSql {
   }
 }
 
+export interface CompileOptions {
+  /**
+   * Only the persons bound as `people` (RunBinding.people): the same query, restricted to a person set, for
+   * the same-day run over a delta's persons. The population row is then found by its pseudonym index.
+   */
+  readonly people?: boolean;
+}
+
+/**
+ * A reason's facts name the delta an event row came from (`delta_extract_id`), when it did: the row's
+ * provenance (spec "Delta deliveries"). Rows of the full extract itself add nothing.
+ */
+function provenance(alias: string): string {
+  return `CASE WHEN ${alias}.delta_extract_id IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('delta_extract_id', ${alias}.delta_extract_id) END`;
+}
+
 /** The run query: everyone the criterion finds at D, one row each. */
-export function compileCriterion(criterion: CriterionDefinition): CompiledSql {
+export function compileCriterion(criterion: CriterionDefinition, options: CompileOptions = {}): CompiledSql {
   const q = new CriterionSql(criterion);
   const conds = criterion.conditions;
   const D = q.D;
@@ -237,7 +253,7 @@ export function compileCriterion(criterion: CriterionDefinition): CompiledSql {
   conds.forEach((cond, i) => {
     if (cond.kind !== 'event') return;
     const alias = eventAlias(criterion, cond);
-    const cols = [...q.eventColumns(cond), 'line'].map((c) => `e.${c}`).join(', ');
+    const cols = [...q.eventColumns(cond), 'line', 'delta_extract_id'].map((c) => `e.${c}`).join(', ');
     const each = cond.pick === 'each';
     laterals.push(
       [
@@ -253,6 +269,7 @@ export function compileCriterion(criterion: CriterionDefinition): CompiledSql {
   });
 
   const where: string[] = [`WHERE p.extract_id = ${extractPopulation}`];
+  if (options.people) where.push(`  -- only the persons given (a delta's)`, `  AND p.pseudonym = ANY(${q.bag.people()})`);
   conds.forEach((cond, i) => {
     if (cond.kind === 'event') return;
     where.push(`  -- ${i + 1}. ${describeCondition(cond)}`, `  AND ${q.predicate(cond, i)}`);
@@ -268,7 +285,7 @@ export function compileCriterion(criterion: CriterionDefinition): CompiledSql {
     if (cond.kind !== 'event') return;
     const alias = eventAlias(criterion, cond);
     const fields = q.eventColumns(cond).map((c) => `'${c}', ${alias}.${c}`).join(', ');
-    reasonParts.push(`${q.bag.value(`conditions.${i}.name`, cond.name, 'text')}, jsonb_build_object(${fields})`);
+    reasonParts.push(`${q.bag.value(`conditions.${i}.name`, cond.name, 'text')}, jsonb_build_object(${fields}) || ${provenance(alias)}`);
   });
 
   // Events picked `each` can match several rows: keep one row per person and municipality, the most urgent.
@@ -489,6 +506,8 @@ function reviewValue(param: SqlParam, options: ReviewOptions): string {
       return `(SELECT id FROM extract WHERE register = ${literal(param.register)} AND status = 'ACTIVE')`;
     case 'value':
       return literal(param.value);
+    case 'people':
+      return `:'people'`;
   }
 }
 

@@ -8,7 +8,8 @@ import type { RegisterCode } from '@tiltas/registers';
 export type SqlParam =
   | { readonly name: 'asOf'; readonly kind: 'asOf' }
   | { readonly name: `extract:${RegisterCode}`; readonly kind: 'extract'; readonly register: RegisterCode }
-  | { readonly name: string; readonly kind: 'value'; readonly value: SqlValue };
+  | { readonly name: string; readonly kind: 'value'; readonly value: SqlValue }
+  | { readonly name: 'people'; readonly kind: 'people' };
 
 export type SqlValue = string | number | readonly string[] | readonly number[];
 
@@ -24,6 +25,8 @@ export interface CompiledSql {
 export interface RunBinding {
   readonly asOf: string;
   readonly extractIds: Partial<Record<RegisterCode, number>>;
+  /** Only these persons (32-byte pseudonyms), for a query compiled with `people` (a delta's same-day run). */
+  readonly people?: readonly Buffer[];
 }
 
 /** The positional values for `compiled.sql`; refuses a missing extract rather than reading none. */
@@ -42,6 +45,9 @@ export function bindParams(compiled: CompiledSql, run: RunBinding): unknown[] {
       }
       case 'value':
         return p.value;
+      case 'people':
+        if (!run.people) throw DomainError.validation('no persons given for a query restricted to persons');
+        return run.people;
     }
   });
 }
@@ -57,6 +63,11 @@ export class ParamBag {
 
   extract(register: RegisterCode): string {
     return `${this.slot({ name: `extract:${register}` as const, kind: 'extract', register })}::int`;
+  }
+
+  /** The persons a query is restricted to, as `bytea[]`. */
+  people(): string {
+    return `${this.slot({ name: 'people', kind: 'people' })}::bytea[]`;
   }
 
   value(name: string, value: SqlValue, cast: 'int' | 'text' | 'int[]' | 'text[]'): string {

@@ -29,7 +29,7 @@ export async function createRegisterTables(client: Client): Promise<void> {
       .filter((c) => c.type !== 'pseudonym')
       .map((c) => `${c.name} ${sqlType(c)}${c.nullable ? '' : ' NOT NULL'}`);
     statements.push(
-      `CREATE TABLE reg_${code} (extract_id integer NOT NULL, line integer NOT NULL, pseudonym bytea NOT NULL, ${cols.join(', ')}) PARTITION BY LIST (extract_id)`,
+      `CREATE TABLE reg_${code} (extract_id integer NOT NULL, line integer NOT NULL, pseudonym bytea NOT NULL, ${cols.join(', ')}, delta_extract_id integer) PARTITION BY LIST (extract_id)`,
       decl.period
         ? `CREATE INDEX reg_${code}_period ON reg_${code} (pseudonym, ${decl.period.from}, ${decl.period.to})`
         : `CREATE INDEX reg_${code}_pseudonym ON reg_${code} (pseudonym)`,
