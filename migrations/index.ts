@@ -17,6 +17,7 @@ import { AddServiceAccounts1764000012000 } from './1764000012000-AddServiceAccou
 import { CheckAuditDetailNumbers1764000015000 } from './1764000015000-CheckAuditDetailNumbers';
 import { TrackRelisting1764000016000 } from './1764000016000-TrackRelisting';
 import { AddReferralTracking1764000017000 } from './1764000017000-AddReferralTracking';
+import { CreateResponseLinks1764000022000 } from './1764000022000-CreateResponseLinks';
 
 /** Every migration, in order. Listed by hand: a migration exists when it is reviewed and named here. */
 export const MIGRATIONS: Array<new () => MigrationInterface> = [
@@ -38,4 +39,5 @@ export const MIGRATIONS: Array<new () => MigrationInterface> = [
   CheckAuditDetailNumbers1764000015000,
   TrackRelisting1764000016000,
   AddReferralTracking1764000017000,
+  CreateResponseLinks1764000022000,
 ];
