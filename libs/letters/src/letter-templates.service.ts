@@ -9,6 +9,7 @@ import { LETTER_LANGUAGES, LetterLanguage, MESSAGE_KINDS, MessageKind, TemplateV
 import { ComposedMessage, LetterComposer } from './templates/letter-composer';
 import { MUNICIPALITY_NAMES } from './templates/municipality-names';
 import { NATIONAL_TEMPLATES, TemplateText } from './templates/national-templates';
+import { SAMPLE_RESPONSE_LINK } from './templates/response-block';
 import { sampleRecipient, sampleVariables, validateTemplate } from './templates/template-validation';
 
 export interface TemplateView {
@@ -152,7 +153,7 @@ export class LetterTemplatesService {
         contactEmail: sender.contactEmail ?? 'atvejai@savivaldybe.lt',
         officeAddress: sender.officeAddress,
       });
-      return this.composer.compose(kind, text, variables, language, sampleRecipient(language));
+      return this.composer.compose(kind, text, variables, language, sampleRecipient(language), SAMPLE_RESPONSE_LINK);
     });
   }
 
