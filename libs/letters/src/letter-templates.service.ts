@@ -193,6 +193,15 @@ export class LetterTemplatesService {
     return own ? { subject: own.subject, body: own.body } : NATIONAL_TEMPLATES[language][kind];
   }
 
+  /**
+   * What a municipality's letters tell people about how to reach it, for the public response page (a
+   * person holding a letter, not signed in): read in that municipality's scope, as Tiltas's own page.
+   */
+  async publicContact(municipality: string): Promise<SenderView> {
+    const scope = { scope: 'municipal' as const, municipality, actor: 'system:response-link', role: 'SYSTEM' };
+    return this.db.transaction(scope, (m) => this.senderIn(m, municipality));
+  }
+
   async senderIn(m: EntityManager, municipality: string): Promise<SenderView> {
     const row: SenderRow | null = await this.repo.sender(m, municipality);
     if (row) return { municipality, municipalityName: row.municipalityName, contactPhone: row.contactPhone, contactEmail: row.contactEmail, officeAddress: row.officeAddress, customised: true };
