@@ -18,6 +18,7 @@ import { CheckAuditDetailNumbers1764000015000 } from './1764000015000-CheckAudit
 import { TrackRelisting1764000016000 } from './1764000016000-TrackRelisting';
 import { AddReferralTracking1764000017000 } from './1764000017000-AddReferralTracking';
 import { AddDeltaDeliveries1764000021000 } from './1764000021000-AddDeltaDeliveries';
+import { CreateResponseLinks1764000022000 } from './1764000022000-CreateResponseLinks';
 
 /** Every migration, in order. Listed by hand: a migration exists when it is reviewed and named here. */
 export const MIGRATIONS: Array<new () => MigrationInterface> = [
@@ -40,4 +41,5 @@ export const MIGRATIONS: Array<new () => MigrationInterface> = [
   TrackRelisting1764000016000,
   AddReferralTracking1764000017000,
   AddDeltaDeliveries1764000021000,
+  CreateResponseLinks1764000022000,
 ];

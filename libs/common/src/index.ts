@@ -7,3 +7,4 @@ export * from './graceful-shutdown';
 export * from './small-counts';
 export * from './dependency-failure';
 export * from './outage-reporter';
+export * from './link-key';

@@ -49,6 +49,8 @@ export interface AppConfig {
     /** AES-256-GCM key of the contacts vault, 32 bytes. */
     readonly contactsKey: Buffer;
     readonly contactsKeyId: string;
+    /** What response links are signed with (RESPONSE_LINK_SECRET, else SESSION_SECRET; a key is derived from it for that one use). */
+    readonly responseLinkSecret: string;
     /** Which of these came from generated demo values (never allowed in production). */
     readonly demo: readonly string[];
   };
@@ -90,6 +92,16 @@ export interface AppConfig {
     readonly revealsPerHour: number;
     /** Days a partner organisation's signed referral link stays valid. */
     readonly referralLinkDays: number;
+    /** The response link in every letter, email and SMS (docs/response-links.md). */
+    readonly responseLink: {
+      /** Days a link stays valid after its letter or message. */
+      readonly days: number;
+      /** Requests one link may take per window (opening the page and answering both count). */
+      readonly maxPerLink: number;
+      /** Requests one client address may make to response links per window, any links. */
+      readonly maxPerAddress: number;
+      readonly windowMinutes: number;
+    };
   };
   readonly retention: {
     readonly cron: string;
@@ -240,6 +252,11 @@ const schema = z.object({
   UNREACHABLE_AFTER_ATTEMPTS: int(1, 50).default(3),
   REVEALS_PER_HOUR: int(1, 10_000).default(60),
   REFERRAL_LINK_DAYS: int(1, 365).default(30),
+  RESPONSE_LINK_SECRET: z.string().optional(),
+  RESPONSE_LINK_DAYS: int(1, 365).default(60),
+  RESPONSE_LINK_MAX_PER_LINK: int(1, 10_000).default(20),
+  RESPONSE_LINK_MAX_PER_ADDRESS: int(1, 100_000).default(60),
+  RESPONSE_LINK_WINDOW_MINUTES: int(1, 24 * 60).default(60),
   RETENTION_CRON: cron.default('30 2 * * *'),
   RETENTION_SUPERSEDED_EXTRACT_DAYS: int(0, 3650).default(30),
   RETENTION_CLOSED_CASE_DAYS: int(1, 36500).default(730),
@@ -346,6 +363,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       if (!raw[name]) problems.push(`${name}: required in production`);
     }
     if (raw.SESSION_SECRET && weakSecret(raw.SESSION_SECRET)) problems.push('SESSION_SECRET: too weak (at least 32 characters, not a demo value)');
+    if (raw.RESPONSE_LINK_SECRET && weakSecret(raw.RESPONSE_LINK_SECRET)) problems.push('RESPONSE_LINK_SECRET: too weak (at least 32 characters, not a demo value)');
     if (raw.METRICS_TOKEN && weakSecret(raw.METRICS_TOKEN)) problems.push('METRICS_TOKEN: too weak (at least 32 characters, not a demo value)');
     if (raw.APP_DATABASE_URL) {
       const password = safeUrlPassword(raw.APP_DATABASE_URL);
@@ -423,7 +441,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     metrics: { token: raw.METRICS_TOKEN ?? null },
     http: { host: raw.HOST, port: raw.PORT, publicUrl, trustProxy: raw.TRUST_PROXY },
     log: { level: raw.LOG_LEVEL, pretty: raw.LOG_PRETTY === 'true' },
-    secrets: { sessionSecret, contactsKey, contactsKeyId: raw.CONTACTS_KEY_ID, demo },
+    secrets: { sessionSecret, contactsKey, contactsKeyId: raw.CONTACTS_KEY_ID, responseLinkSecret: raw.RESPONSE_LINK_SECRET ?? sessionSecret, demo },
     pseudonymisation: { keyFile: raw.PSEUDONYM_KEY_FILE ?? null },
     auth: {
       sessionIdleMinutes: raw.SESSION_IDLE_MINUTES,
@@ -451,7 +469,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       uploadStuckHours: raw.UPLOAD_STUCK_HOURS,
     },
     identification: { cron: raw.IDENTIFY_CRON, relistAfterDays },
-    outreach: { unreachableAfterAttempts: raw.UNREACHABLE_AFTER_ATTEMPTS, revealsPerHour: raw.REVEALS_PER_HOUR, referralLinkDays: raw.REFERRAL_LINK_DAYS },
+    outreach: { unreachableAfterAttempts: raw.UNREACHABLE_AFTER_ATTEMPTS, revealsPerHour: raw.REVEALS_PER_HOUR, referralLinkDays: raw.REFERRAL_LINK_DAYS,
+      responseLink: {
+        days: raw.RESPONSE_LINK_DAYS,
+        maxPerLink: raw.RESPONSE_LINK_MAX_PER_LINK,
+        maxPerAddress: raw.RESPONSE_LINK_MAX_PER_ADDRESS,
+        windowMinutes: raw.RESPONSE_LINK_WINDOW_MINUTES,
+      },
+    },
     retention: {
       cron: raw.RETENTION_CRON,
       supersededExtractDays: raw.RETENTION_SUPERSEDED_EXTRACT_DAYS,

@@ -33,6 +33,19 @@ export class ContactsVault {
     return this.cipher.seal(pseudonym, JSON.stringify(record));
   }
 
+  /**
+   * Seals one contact detail the person gave Tiltas themselves (a phone number left on the response
+   * page), bound to their pseudonym like every contacts row. Returns what to store beside it.
+   */
+  sealDetail(pseudonym: string, value: string): { sealed: Buffer; keyId: string } {
+    return { sealed: this.cipher.seal(pseudonym, value), keyId: this.cipher.keyId };
+  }
+
+  /** Opens what sealDetail sealed. Does no access check and writes no log, like `open`. */
+  openDetail(pseudonym: string, sealed: Buffer, keyId: string): string {
+    return this.cipher.open(pseudonym, sealed, keyId);
+  }
+
   /** Seals rows straight into a bulk-load buffer, with nonces the caller draws (see ContactsCipher.sealInto). */
   sealer(): BulkSealer {
     const cipher = this.cipher;

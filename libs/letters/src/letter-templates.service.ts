@@ -9,6 +9,7 @@ import { LETTER_LANGUAGES, LetterLanguage, MESSAGE_KINDS, MessageKind, TemplateV
 import { ComposedMessage, LetterComposer } from './templates/letter-composer';
 import { MUNICIPALITY_NAMES } from './templates/municipality-names';
 import { NATIONAL_TEMPLATES, TemplateText } from './templates/national-templates';
+import { SAMPLE_RESPONSE_LINK } from './templates/response-block';
 import { sampleRecipient, sampleVariables, validateTemplate } from './templates/template-validation';
 
 export interface TemplateView {
@@ -152,7 +153,7 @@ export class LetterTemplatesService {
         contactEmail: sender.contactEmail ?? 'atvejai@savivaldybe.lt',
         officeAddress: sender.officeAddress,
       });
-      return this.composer.compose(kind, text, variables, language, sampleRecipient(language));
+      return this.composer.compose(kind, text, variables, language, sampleRecipient(language), SAMPLE_RESPONSE_LINK);
     });
   }
 
@@ -190,6 +191,15 @@ export class LetterTemplatesService {
   async effective(m: EntityManager, municipality: string, kind: MessageKind, language: LetterLanguage): Promise<TemplateText> {
     const own = await this.repo.template(m, municipality, kind, language);
     return own ? { subject: own.subject, body: own.body } : NATIONAL_TEMPLATES[language][kind];
+  }
+
+  /**
+   * What a municipality's letters tell people about how to reach it, for the public response page (a
+   * person holding a letter, not signed in): read in that municipality's scope, as Tiltas's own page.
+   */
+  async publicContact(municipality: string): Promise<SenderView> {
+    const scope = { scope: 'municipal' as const, municipality, actor: 'system:response-link', role: 'SYSTEM' };
+    return this.db.transaction(scope, (m) => this.senderIn(m, municipality));
   }
 
   async senderIn(m: EntityManager, municipality: string): Promise<SenderView> {

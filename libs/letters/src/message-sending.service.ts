@@ -4,11 +4,12 @@ import { AuditService } from '@tiltas/audit';
 import { Clock, DomainError, ErrorCode } from '@tiltas/common';
 import { ContactsVault } from '@tiltas/contacts';
 import { DatabaseService, SYSTEM_SCOPE, applyScope } from '@tiltas/database';
-import { CaseWorkService, OutreachActor } from '@tiltas/outreach';
+import { CaseWorkService, OutreachActor, ResponseLinksService } from '@tiltas/outreach';
 import { JobName, JobProducer, periodJobId } from '@tiltas/queue';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { caseIdFrom, heldCase, isOpenHeldBy } from './case-holder';
+import { responseBlock } from './invitation-letter.service';
 import { LetterTemplatesService } from './letter-templates.service';
 import { LettersRepository, MessageRow } from './letters.repository';
 import { LetterLanguage, SEND_CHANNELS, SendChannel, isLetterLanguage, isSendChannel } from './message-kinds';
@@ -56,6 +57,7 @@ export class MessageSendingService {
     private readonly clock: Clock,
     private readonly producer: JobProducer,
     private readonly caseWork: CaseWorkService,
+    private readonly responseLinks: ResponseLinksService,
     private readonly email: EmailTransport,
     private readonly sms: SmsTransport,
   ) {}
@@ -145,7 +147,9 @@ export class MessageSendingService {
     const template = await this.templates.effective(m, c.municipality, message.channel, language);
     const now = this.clock.now();
     const variables = this.templates.variables(sender, requester.displayName, contact.given_name, this.clock.today());
-    const composed = this.templates.composer.compose(message.channel, template, variables, language);
+    // Issued in this transaction: a try that fails leaves no link behind, the one that sends keeps its own.
+    const link = await this.responseLinks.issue(m, requester.id, c, message.channel, language);
+    const composed = this.templates.composer.compose(message.channel, template, variables, language, undefined, responseBlock(link));
 
     if (message.channel === 'EMAIL') {
       await this.email.send({ messageId, to, subject: composed.subject ?? '', text: composed.text, html: composed.html ?? '', language });
@@ -164,7 +168,7 @@ export class MessageSendingService {
       subject: c.pseudonym,
       objectType: 'outgoing_message',
       objectId: messageId,
-      details: { caseId: c.id, channel: message.channel, language, attempt, attemptId: recorded.attemptId },
+      details: { caseId: c.id, channel: message.channel, language, attempt, attemptId: recorded.attemptId, responseLinkId: link.linkId },
     });
     this.logger.log({ messageId, channel: message.channel, attempt }, 'message sent');
     return { messageId, status: 'SENT', sentNow: true, reason: null };

@@ -17,8 +17,18 @@ export const OUTCOMES = [
 ] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
+/** The channels a worker records an attempt through. */
 export const CHANNELS = ['PHONE', 'SMS', 'EMAIL', 'LETTER', 'HOME_VISIT', 'IN_PERSON', 'VIA_PARTNER'] as const;
-export type Channel = (typeof CHANNELS)[number];
+/** The person answered through the response link of a letter or message: recorded by Tiltas, never by hand. */
+export const RESPONSE_LINK_CHANNEL = 'RESPONSE_LINK';
+export type Channel = (typeof CHANNELS)[number] | typeof RESPONSE_LINK_CHANNEL;
+
+/** The three answers of the response link's page. */
+export const RESPONSE_ANSWERS = ['HELP', 'LATER', 'STOP'] as const;
+export type ResponseAnswer = (typeof RESPONSE_ANSWERS)[number];
+/** When the person would rather be called back. */
+export const CALLBACK_TIMES = ['ANY', 'MORNING', 'AFTERNOON', 'EVENING'] as const;
+export type CallbackTime = (typeof CALLBACK_TIMES)[number];
 
 export const ATTEMPT_RESULTS = ['REACHED', 'NO_ANSWER', 'WRONG_CONTACT', 'MESSAGE_LEFT'] as const;
 export type AttemptResult = (typeof ATTEMPT_RESULTS)[number];

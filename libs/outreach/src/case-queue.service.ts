@@ -7,6 +7,7 @@ import { CASE_STATUSES, CaseStatus, ageBand } from './case-codes';
 import { AttemptView, CaseRow, CasesRepository, EventView, QueueRow, ReasonView, WorkerLoad } from './cases.repository';
 import { OutreachActor, outreachScope } from './outreach-actor';
 import { ReferralView, ReferralsRepository } from './referrals.repository';
+import { CaseResponseView, ResponseLinksRepository } from './response-links/response-links.repository';
 
 /** A case as a worker or coordinator sees it: why listed, how urgent, how far along. Never contact details. */
 export interface CaseSummary {
@@ -26,6 +27,8 @@ export interface CaseSummary {
   readonly createdAt: string;
   readonly closedAt: string | null;
   readonly version: number;
+  /** The person asked for help through a response link: the notice on the queue and the case, until the next attempt. */
+  readonly helpRequestedAt: string | null;
 }
 
 export interface QueueItem extends CaseSummary {
@@ -43,6 +46,8 @@ export interface CaseDetail extends QueueItem {
   readonly history: EventView[];
   readonly unansweredAttempts: number;
   readonly unreachableAfterAttempts: number;
+  /** The person's answers through response links, newest first. */
+  readonly responses: CaseResponseView[];
 }
 
 export interface DailyQueue {
@@ -77,6 +82,7 @@ export function summary(c: CaseRow): CaseSummary {
     createdAt: c.createdAt,
     closedAt: c.closedAt,
     version: c.version,
+    helpRequestedAt: c.helpRequestedAt,
   };
 }
 
@@ -90,6 +96,7 @@ export class CaseQueueService {
     private readonly db: DatabaseService,
     private readonly cases: CasesRepository,
     private readonly referrals: ReferralsRepository,
+    private readonly responses: ResponseLinksRepository,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -115,6 +122,7 @@ export class CaseQueueService {
         await this.cases.events(m, caseId),
         await this.cases.unanswered(m, caseId),
       ];
+      const responses = await this.responses.responses(m, caseId);
       const item = this.item({ ...c, reasons, birthDate }, today);
       return {
         ...item,
@@ -125,6 +133,7 @@ export class CaseQueueService {
         history,
         unansweredAttempts: unanswered,
         unreachableAfterAttempts: this.config.outreach.unreachableAfterAttempts,
+        responses,
       };
     });
   }

@@ -6,7 +6,7 @@ import { DatabaseService, advisoryXactLock, applyScope } from '@tiltas/database'
 import { MUNICIPALITY_CODES } from '@tiltas/registers';
 import type { EntityManager } from 'typeorm';
 import { caseEntry, caseForRead, caseForStep, caseNotFound } from './case-access';
-import { ATTEMPT_RESULTS, AttemptResult, CHANNELS, Channel, OUTCOMES, Outcome, WRONG_REGISTERS, WrongRegister } from './case-codes';
+import { ATTEMPT_RESULTS, AttemptResult, CHANNELS, Channel, OUTCOMES, RESPONSE_LINK_CHANNEL, Outcome, WRONG_REGISTERS, WrongRegister } from './case-codes';
 import { closeProblem } from './case-rules';
 import { CaseRow, CasesRepository } from './cases.repository';
 import { OutreachActor, assertPerson, handOverScope, isSystem, outreachScope } from './outreach-actor';
@@ -224,7 +224,8 @@ export class CaseWorkService {
    * or IN_PROGRESS → IN_PROGRESS. Pass `manager` to record inside the caller's own scoped transaction.
    */
   async recordAttempt(actor: OutreachActor, caseId: number, input: AttemptInput, manager?: EntityManager): Promise<AttemptRecorded> {
-    if (!CHANNELS.includes(input.channel)) throw DomainError.validation(`channel must be one of ${CHANNELS.join(', ')}`);
+    const responseLink = input.channel === RESPONSE_LINK_CHANNEL && isSystem(actor);
+    if (!responseLink && !(CHANNELS as readonly string[]).includes(input.channel)) throw DomainError.validation(`channel must be one of ${CHANNELS.join(', ')}`);
     if (!ATTEMPT_RESULTS.includes(input.result)) throw DomainError.validation(`result must be one of ${ATTEMPT_RESULTS.join(', ')}`);
     const now = this.clock.now();
     const attemptedAt = input.attemptedAt === undefined ? now : new Date(input.attemptedAt);
@@ -245,19 +246,23 @@ export class CaseWorkService {
   }
 
   /** Sets (or clears, with null) the date the case is next due in the holder's queue. */
-  async scheduleNext(actor: OutreachActor, caseId: number, on: string | null, version?: number): Promise<CaseChange> {
+  async scheduleNext(actor: OutreachActor, caseId: number, on: string | null, version?: number, manager?: EntityManager): Promise<CaseChange> {
     const next = this.nextDate(on);
-    return this.db.transaction(outreachScope(actor), async (m) => {
+    const work = async (m: EntityManager): Promise<CaseChange> => {
       const c = await caseForStep(this.cases, m, actor, caseId, 'schedule', version);
       const row = await this.cases.schedule(m, caseId, next);
       await this.cases.event(m, c, actor.userId, 'SCHEDULED', { nextAttemptOn: next });
       await this.audit.record(m, caseEntry(actor, c, 'case.scheduled', { nextAttemptOn: next }));
       return caseChange(row);
-    });
+    };
+    return manager ? work(manager) : this.db.transaction(outreachScope(actor), work);
   }
 
-  /** Closes a case with its outcome, after the outcome's own rule (see case-rules.ts closeProblem). */
-  async close(actor: OutreachActor, caseId: number, input: CloseInput): Promise<ClosedCase> {
+  /**
+   * Closes a case with its outcome, after the outcome's own rule (see case-rules.ts closeProblem). Pass
+   * `manager` to close inside the caller's own scoped transaction.
+   */
+  async close(actor: OutreachActor, caseId: number, input: CloseInput, manager?: EntityManager): Promise<ClosedCase> {
     if (!OUTCOMES.includes(input.outcome)) throw DomainError.validation(`outcome must be one of ${OUTCOMES.join(', ')}`);
     const reason = note(input.reason, 'reason');
     const to = input.toMunicipality ?? null;
@@ -268,7 +273,7 @@ export class CaseWorkService {
     if (wrongRegister !== null && !(WRONG_REGISTERS as readonly string[]).includes(wrongRegister)) throw DomainError.validation(`wrongRegister must be one of ${WRONG_REGISTERS.join(', ')}`);
     if (wrongRegister !== null && input.outcome !== 'NOT_ELIGIBLE') throw DomainError.validation('wrongRegister goes only with NOT_ELIGIBLE');
     if (input.outcome === 'MOVED_AWAY' && !to) throw DomainError.validation('MOVED_AWAY needs the municipality the person moved to (toMunicipality)');
-    return this.db.transaction(outreachScope(actor), async (m) => {
+    const work = async (m: EntityManager): Promise<ClosedCase> => {
       const c = await caseForStep(this.cases, m, actor, caseId, 'close', input.version);
       const referrals: Array<{ n: number }> = await m.query(`SELECT count(*)::int AS n FROM referral WHERE case_id = $1`, [caseId]);
       const problem = closeProblem({
@@ -291,7 +296,8 @@ export class CaseWorkService {
       await this.audit.record(m, caseEntry(actor, c, 'case.closed', { outcome: input.outcome, cohorts: c.cohorts, withReason: reason !== null, ...named }));
       const optOut = input.outcome === 'OPTED_OUT' ? await this.optOutIn(m, actor, c) : null;
       return { ...caseChange(closed), handedOver: null, optOut };
-    });
+    };
+    return manager ? work(manager) : this.db.transaction(outreachScope(actor), work);
   }
 
   /** The person asked not to be contacted: closes the case as OPTED_OUT and records the national opt-out. */

@@ -29,6 +29,8 @@ export interface CaseRow {
   readonly version: number;
   /** The lawful bases of the criterion versions that listed the person (sorted): what every entry about the case relies on. */
   readonly lawfulBasisIds: string[];
+  /** When the person asked for help through a response link, until the holder records their next attempt. */
+  readonly helpRequestedAt: string | null;
 }
 
 const TS = (col: string): string => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -45,7 +47,7 @@ export const CASE_COLUMNS = `
   c.created_run_id AS "createdRunId", ${TS('c.created_at')} AS "createdAt", ${TS('c.closed_at')} AS "closedAt",
   to_char(c.lapsed_on, 'YYYY-MM-DD') AS "lapsedOn", c.lapsed_reason AS "lapsedReason",
   c.handed_over_to AS "handedOverTo", c.handed_over_from AS "handedOverFrom", c.handed_over_from_case::int AS "handedOverFromCase", c.version,
-  ${LAWFUL_BASES_SQL} AS "lawfulBasisIds"`;
+  ${LAWFUL_BASES_SQL} AS "lawfulBasisIds", ${TS('c.help_requested_at')} AS "helpRequestedAt"`;
 
 /** The most urgent first: the criterion's priority (smaller is sooner), then the window's date, then age. */
 export const URGENCY_ORDER = 'c.priority, c.window_date NULLS LAST, c.id';
@@ -211,11 +213,22 @@ export class CasesRepository {
     );
     const rows = await rowsOf<CaseRow>(
       m,
-      `UPDATE cases c SET status = 'IN_PROGRESS', attempts = c.attempts + 1, next_attempt_on = $2, updated_at = now(), version = c.version + 1
+      // Any attempt answers a request for help made through a response link: the notice goes with it.
+      `UPDATE cases c SET status = 'IN_PROGRESS', attempts = c.attempts + 1, next_attempt_on = $2, help_requested_at = NULL, updated_at = now(), version = c.version + 1
        WHERE c.id = $1 RETURNING ${CASE_COLUMNS}`,
       [c.id, attempt.nextAttemptOn],
     );
     return { attemptId: inserted[0].id, row: rows[0] };
+  }
+
+  /** The person asked for help: the case goes first in its holder's queue, due now, with a notice. */
+  async requestHelp(m: EntityManager, id: number, at: Date): Promise<CaseRow> {
+    const rows = await rowsOf<CaseRow>(
+      m,
+      `UPDATE cases c SET help_requested_at = $2, next_attempt_on = NULL, updated_at = now(), version = c.version + 1 WHERE c.id = $1 RETURNING ${CASE_COLUMNS}`,
+      [id, at],
+    );
+    return rows[0];
   }
 
   async schedule(m: EntityManager, id: number, on: string | null): Promise<CaseRow> {
@@ -293,7 +306,9 @@ export class CasesRepository {
 
   /**
    * A worker's daily queue: the cases they hold that are due by `today` (never scheduled, or scheduled
-   * for today or earlier), most urgent first. Walks cases_held_order and stops after `limit`.
+   * for today or earlier): first those whose person asked for help through a response link, in the order
+   * they asked, then the most urgent first. A worker holds at most a few hundred cases, so the sort over
+   * them is cheap.
    */
   async due(m: EntityManager, userId: string, today: string, limit: number): Promise<QueueRow[]> {
     return m.query(
@@ -301,7 +316,7 @@ export class CasesRepository {
        FROM cases c
        WHERE c.assigned_to = $1 AND c.status IN ('ASSIGNED', 'IN_PROGRESS')
          AND (c.next_attempt_on IS NULL OR c.next_attempt_on <= $2::date)
-       ORDER BY ${URGENCY_ORDER} LIMIT $3`,
+       ORDER BY c.help_requested_at IS NULL, c.help_requested_at, ${URGENCY_ORDER} LIMIT $3`,
       [userId, today, limit],
     );
   }

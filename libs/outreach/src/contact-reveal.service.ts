@@ -9,6 +9,7 @@ import type { EntityManager } from 'typeorm';
 import { caseEntry, caseForStep } from './case-access';
 import { CasesRepository } from './cases.repository';
 import { OutreachActor, assertPerson, outreachScope } from './outreach-actor';
+import { ResponseLinksRepository } from './response-links/response-links.repository';
 import { RevealVolumeRow, RevealsRepository } from './reveals.repository';
 
 /** The Redis connection of the reveal counters (shared by every api replica, so the limit is per worker, not per replica). */
@@ -31,6 +32,8 @@ export interface RevealedContact {
   readonly address: string;
   readonly postalCode: string;
   readonly language: string;
+  /** The phone the person left on the response page themselves, if they did (sealed like every contact). */
+  readonly callbackPhone: string | null;
   readonly revealedAt: string;
   /** Reveals left to this worker in the current hour. */
   readonly revealsLeftThisHour: number;
@@ -60,6 +63,7 @@ export class ContactRevealService {
     private readonly db: DatabaseService,
     private readonly cases: CasesRepository,
     private readonly reveals: RevealsRepository,
+    private readonly responses: ResponseLinksRepository,
     private readonly vault: ContactsVault,
     private readonly audit: AuditService,
     private readonly clock: Clock,
@@ -83,16 +87,19 @@ export class ContactRevealService {
         return { kind: 'limited' as const };
       }
       const contact = await this.vault.open(c.pseudonym, m);
+      const left = await this.responses.latestPhone(m, c.id);
+      const callbackPhone = left ? this.vault.openDetail(c.pseudonym, left.sealed, left.keyId) : null;
       const revealId = await this.reveals.insert(m, c.id, c.municipality, actor.userId, stated, contact !== null);
       await this.cases.event(m, c, actor.userId, 'CONTACT_REVEALED', { found: contact !== null });
+      const fields = [...(contact ? presentFields(contact) : []), ...(callbackPhone ? ['callbackPhone'] : [])];
       // The stated purpose is free text: it stays in the reveal row the entry names, out of the hash chain.
-      await this.audit.record(m, caseEntry(actor, c, 'contact.revealed', { revealId, found: contact !== null, fields: contact ? presentFields(contact) : [] }));
-      return { kind: 'opened' as const, contact, used };
+      await this.audit.record(m, caseEntry(actor, c, 'contact.revealed', { revealId, found: contact !== null, fields }));
+      return { kind: 'opened' as const, contact, callbackPhone, used };
     });
     if (outcome.kind === 'limited') {
       throw new DomainError(ErrorCode.RATE_LIMITED, `at most ${limit} contact reveals per hour: try again after the hour turns`, { limitPerHour: limit });
     }
-    const { contact, used } = outcome;
+    const { contact, callbackPhone, used } = outcome;
     if (!contact) throw DomainError.notFound(`contact details for case ${caseId} in the active contacts extract`);
     return {
       caseId,
@@ -103,6 +110,7 @@ export class ContactRevealService {
       address: contact.address,
       postalCode: contact.postal_code,
       language: contact.language,
+      callbackPhone,
       revealedAt: this.clock.now().toISOString(),
       revealsLeftThisHour: Math.max(0, limit - used),
     };

@@ -7,14 +7,21 @@ export { ReferralsService } from './referrals.service';
 export type { CreatedServiceToken, PartnerLink, PartnerReferral, ReferralMove, ReferralWithSteps } from './referrals.service';
 export type { ReferralStepView, ReferralView, ServiceFields, ServiceTokenView, ServiceView } from './referrals.repository';
 export { ContactRevealService } from './contact-reveal.service';
+export { ResponseLinksService, RESPONSE_LINK_ACTOR } from './response-links/response-links.service';
+export type { IssuedLink, LinkState, ResponseField, ResponseInput } from './response-links/response-links.service';
+export type { CaseResponseView, LinkKind, LinkLanguage } from './response-links/response-links.repository';
+export { normaliseToken as normaliseResponseToken } from './response-links/response-link-token';
 export type { RevealedContact, RevealVolume } from './contact-reveal.service';
 export type { RevealVolumeRow } from './reveals.repository';
 export type { AttemptView, EventView, ReasonView, WorkerLoad } from './cases.repository';
 export {
   ATTEMPT_RESULTS,
   CASE_STATUSES as OUTREACH_CASE_STATUSES,
+  CALLBACK_TIMES,
   CHANNELS,
   OUTCOMES,
+  RESPONSE_ANSWERS,
+  RESPONSE_LINK_CHANNEL,
   REFERRAL_NEXT,
   REFERRAL_STATUSES,
   REFERRAL_VIAS,
@@ -24,7 +31,7 @@ export {
   WRONG_REGISTER_NONE,
   ageBand,
 } from './case-codes';
-export type { AttemptResult, CaseStatus, Channel, Outcome, ReferralStatus, ReferralVia, RejectReason, ServiceKind, WrongRegister } from './case-codes';
+export type { AttemptResult, CallbackTime, CaseStatus, Channel, ResponseAnswer, Outcome, ReferralStatus, ReferralVia, RejectReason, ServiceKind, WrongRegister } from './case-codes';
 export { closeProblem, referralStepProblem, stepProblem } from './case-rules';
 export type { CaseStep, CloseFacts } from './case-rules';
 export { outreachScope, systemOutreachActor } from './outreach-actor';

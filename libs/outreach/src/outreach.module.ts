@@ -11,12 +11,15 @@ import { OutcomeImportRepository } from './outcome-import/outcome-import.reposit
 import { OutcomeImportService } from './outcome-import/outcome-import.service';
 import { ReferralsRepository } from './referrals.repository';
 import { ReferralsService } from './referrals.service';
+import { ResponseLinkLimits } from './response-links/response-link-limits';
+import { ResponseLinksRepository } from './response-links/response-links.repository';
+import { ResponseLinksService } from './response-links/response-links.service';
 import { RevealsRepository } from './reveals.repository';
 import { SubjectCasesModule } from './subject-cases.module';
 
 /**
  * Case work: assignment, the daily queue, contact reveal, attempts, outcomes, referrals, opt-outs and
- * hand-over, and outcomes imported from another system. Needs ConfigModule, ClockModule and DatabaseModule (global) in the composing application.
+ * hand-over, outcomes imported from another system, and the answers people give through response links. Needs ConfigModule, ClockModule and DatabaseModule (global) in the composing application.
  */
 @Module({
   imports: [AuditModule, ContactsModule, SubjectCasesModule],
@@ -32,7 +35,10 @@ import { SubjectCasesModule } from './subject-cases.module';
     ContactRevealService,
     OutcomeImportRepository,
     OutcomeImportService,
+    ResponseLinksRepository,
+    ResponseLinkLimits,
+    ResponseLinksService,
   ],
-  exports: [CaseWorkService, CaseQueueService, ReferralsService, ContactRevealService, OutcomeImportService],
+  exports: [CaseWorkService, CaseQueueService, ReferralsService, ContactRevealService, OutcomeImportService, ResponseLinksService],
 })
 export class OutreachModule {}

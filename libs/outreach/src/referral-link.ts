@@ -1,4 +1,5 @@
-import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { LinkKey } from '@tiltas/common';
+import { timingSafeEqual } from 'node:crypto';
 
 /**
  * The partner organisation's link to one referral: `<referral id>.<expiry, epoch seconds>.<HMAC>`. It
@@ -16,10 +17,10 @@ export interface LinkClaims {
 export type LinkProblem = 'malformed' | 'forged' | 'expired';
 
 export class ReferralLinkSigner {
-  private readonly key: Buffer;
+  private readonly key: LinkKey;
 
   constructor(sessionSecret: string) {
-    this.key = Buffer.from(hkdfSync('sha256', sessionSecret, 'tiltas', 'referral-link-v1', 32));
+    this.key = new LinkKey(sessionSecret, 'referral-link-v1');
   }
 
   sign(referralId: number, expiresAt: Date): string {
@@ -40,6 +41,6 @@ export class ReferralLinkSigner {
   }
 
   private mac(payload: string): string {
-    return createHmac('sha256', this.key).update(payload).digest('base64url');
+    return this.key.mac(payload).toString('base64url');
   }
 }

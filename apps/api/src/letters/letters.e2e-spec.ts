@@ -106,7 +106,13 @@ describe('letters through HTTP', () => {
 
     it('previews a draft and a saved template with sample data', async () => {
       const draft = await as('coordinator57').post('/api/letters/templates/EMAIL/en/preview').send({ subject: 'Hi {{personName}}', body: 'Hello {{personName}} from {{municipalityName}}' }).expect(200);
-      expect(draft.body).toMatchObject({ kind: 'EMAIL', language: 'en', subject: 'Hi Anna', text: 'Hello Anna from Vilniaus miesto savivaldybė' });
+      // The response link closes every email; the preview shows a sample one, no person's.
+      expect(draft.body).toMatchObject({
+        kind: 'EMAIL',
+        language: 'en',
+        subject: 'Hi Anna',
+        text: 'Hello Anna from Vilniaus miesto savivaldybė\n\nYou can answer online: follow the link and tell us whether you would like help, would rather we got in touch later, or do not want to be contacted.\nhttps://tiltas.savivaldybe.lt/r/0000-0000-0000-0000',
+      });
       const saved = await as('coordinator57').post('/api/letters/templates/LETTER/ru/preview').send({}).expect(200);
       expect(saved.body.html).toContain('<title>Приглашение на встречу</title>');
       expect(saved.body.html).toContain('Анна Образцова');
@@ -166,8 +172,17 @@ describe('letters through HTTP', () => {
         `SELECT id::int AS id, case_id::int AS case_id, revealed_by, purpose, found FROM contact_reveal`,
       );
       expect(reveals).toEqual([{ id: expect.any(Number), case_id: held, revealed_by: ids.worker57, purpose: 'invitation letter printed', found: true }]);
+      const links = await q<{ id: number; kind: string; language: string }>(`SELECT id::int AS id, kind, language FROM response_link WHERE case_id = $1`, [held]);
+      expect(links).toEqual([{ id: expect.any(Number), kind: 'LETTER', language: 'ru' }]);
+      expect(res.text).toMatch(/<p class="url">http:\/\/127\.0\.0\.1:\d+\/r\/[0-9A-Z]{4}(-[0-9A-Z]{4}){3}<\/p>/);
       expect(entries).toEqual([
-        { actor: ids.worker57, subject: pseudonymOf('e2e-held'), object_id: String(held), details: { caseId: held, language: 'ru', revealId: reveals[0].id }, purpose: 'outreach' },
+        {
+          actor: ids.worker57,
+          subject: pseudonymOf('e2e-held'),
+          object_id: String(held),
+          details: { caseId: held, language: 'ru', revealId: reveals[0].id, responseLinkId: links[0].id },
+          purpose: 'outreach',
+        },
       ]);
       expect(await q(`SELECT seq FROM audit_log WHERE details::text LIKE '%Žirmūnų%' OR details::text LIKE '%Ирина%'`)).toEqual([]);
     });

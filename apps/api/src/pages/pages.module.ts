@@ -16,11 +16,12 @@ import { CoordinationPagesController } from './coordination-pages.controller';
 import { CriteriaPagesController } from './criteria-pages.controller';
 import { HomePageController } from './home-page.controller';
 import { PartnerPagesController } from './partner-pages.controller';
+import { ResponsePagesController } from './response-pages.controller';
 import { RunsPagesController } from './runs-pages.controller';
 
 /** The server-rendered pages: thin controllers over the same lib services the JSON API calls. */
 @Module({
   imports: [AccessModule, AuditModule, LawfulBasesModule, IdentificationModule, QueueModule, OutreachModule, LettersModule, RegistersModule.forRoot(), StatsModule],
-  controllers: [HomePageController, AuditPagesController, LawfulBasesPageController, CriteriaPagesController, RunsPagesController, CasePagesController, CoordinationPagesController, AdminPagesController, PartnerPagesController, AccountPagesController],
+  controllers: [HomePageController, AuditPagesController, LawfulBasesPageController, CriteriaPagesController, RunsPagesController, CasePagesController, CoordinationPagesController, AdminPagesController, PartnerPagesController, ResponsePagesController, AccountPagesController],
 })
 export class PagesModule {}

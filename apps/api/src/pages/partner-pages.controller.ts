@@ -1,13 +1,12 @@
-import { Body, Controller, Get, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { CSRF_COOKIE, Public } from '@tiltas/access';
+import { Public } from '@tiltas/access';
 import { DomainError, ErrorCode } from '@tiltas/common';
 import { APP_CONFIG, AppConfig } from '@tiltas/config';
 import { PartnerReferral, REJECT_REASONS, ReferralStatus, ReferralsService, RejectReason } from '@tiltas/outreach';
-import type { Response } from 'express';
-import { randomBytes } from 'node:crypto';
-import { sessionCookieOptions } from '../auth/session-cookie';
+import type { Request, Response } from 'express';
 import { pageLanguage } from '../platform/messages';
+import { anonymousFormTokens } from './anonymous-form';
 import { field } from './page-render';
 
 /**
@@ -26,19 +25,19 @@ export class PartnerPagesController {
   ) {}
 
   @Get(':link')
-  async show(@Param('link') link: string, @Query('lang') lang: string | undefined, @Query('done') done: string | undefined, @Res() res: Response): Promise<void> {
+  async show(@Param('link') link: string, @Query('lang') lang: string | undefined, @Query('done') done: string | undefined, @Req() req: Request, @Res() res: Response): Promise<void> {
     const language = pageLanguage(lang);
     try {
       const referral = await this.referrals.partnerView(link);
-      this.render(res, language, link, { referral, done: done === '1' });
+      this.render(req, res, language, link, { referral, done: done === '1' });
     } catch (err) {
       if (!this.refusedLink(err)) throw err;
-      this.render(res, language, link, { refused: true }, 404);
+      this.render(req, res, language, link, { refused: true }, 404);
     }
   }
 
   @Post(':link')
-  async move(@Param('link') link: string, @Query('lang') lang: string | undefined, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+  async move(@Param('link') link: string, @Query('lang') lang: string | undefined, @Body() body: Record<string, unknown>, @Req() req: Request, @Res() res: Response): Promise<void> {
     const language = pageLanguage(lang);
     try {
       await this.referrals.moveByLink(link, {
@@ -48,10 +47,10 @@ export class PartnerPagesController {
       });
       res.redirect(303, `/partner/referrals/${encodeURIComponent(link)}?done=1${language === 'en' ? '&lang=en' : ''}`);
     } catch (err) {
-      if (this.refusedLink(err)) return this.render(res, language, link, { refused: true }, 404);
+      if (this.refusedLink(err)) return this.render(req, res, language, link, { refused: true }, 404);
       if (!(err instanceof DomainError) || (err.code !== ErrorCode.VALIDATION_FAILED && err.code !== ErrorCode.CONFLICT)) throw err;
       const referral = await this.referrals.partnerView(link);
-      this.render(res, language, link, { referral, error: err.message }, err.code === ErrorCode.CONFLICT ? 409 : 400);
+      this.render(req, res, language, link, { referral, error: err.message }, err.code === ErrorCode.CONFLICT ? 409 : 400);
     }
   }
 
@@ -60,18 +59,14 @@ export class PartnerPagesController {
   }
 
   private render(
+    req: Request,
     res: Response,
     lang: 'lt' | 'en',
     link: string,
     data: { referral?: PartnerReferral; done?: boolean; error?: string; refused?: boolean },
     status = 200,
   ): void {
-    // A signed-in user's session token if there is one (the CSRF check asks for it then), else a pre-session token.
-    let csrfToken = (res.locals.csrfToken as string | null | undefined) ?? null;
-    if (!csrfToken) {
-      csrfToken = randomBytes(32).toString('base64url');
-      res.cookie(CSRF_COOKIE, csrfToken, { ...sessionCookieOptions(this.config), sameSite: 'strict', maxAge: 60 * 60_000 });
-    }
+    const csrfToken = anonymousFormTokens(req, res, this.config).csrf;
     const r = data.referral;
     res.setHeader('Cache-Control', 'no-store');
     // The link is the authority: it must not leak to other sites through the Referer header.

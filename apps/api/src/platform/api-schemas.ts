@@ -245,6 +245,7 @@ const CASE_SUMMARY_PROPS = {
   createdAt: dateTime,
   closedAt: nullable(dateTime),
   version: int({ minimum: 1 }),
+  helpRequestedAt: nullable(dateTime),
 };
 export const CASE_SUMMARY = obj(CASE_SUMMARY_PROPS);
 const QUEUE_ITEM_PROPS = {
@@ -279,6 +280,17 @@ export const CASE_DETAIL = obj({
   history: arr(obj({ id: int(), at: dateTime, actor: str(), kind: str(), details: anyObject, carriedFromCase: nullable(int()) })),
   unansweredAttempts: int({ minimum: 0 }),
   unreachableAfterAttempts: int({ minimum: 0 }),
+  responses: arr(
+    obj({
+      id: int({ minimum: 1 }),
+      answer: enumOf(['HELP', 'LATER', 'STOP']),
+      answeredAt: dateTime,
+      kind: enumOf(['LETTER', 'EMAIL', 'SMS']),
+      callbackOn: nullable(date),
+      callbackTime: nullable(enumOf(['ANY', 'MORNING', 'AFTERNOON', 'EVENING'])),
+      phoneGiven: bool,
+    }),
+  ),
 });
 const CASE_CHANGE_PROPS = {
   caseId: int({ minimum: 1 }),
@@ -305,6 +317,7 @@ export const REVEALED_CONTACT = obj({
   address: str(),
   postalCode: str(),
   language: str(),
+  callbackPhone: nullable(str()),
   revealedAt: dateTime,
   revealsLeftThisHour: int({ minimum: 0 }),
 });

@@ -25,6 +25,17 @@ describe('the message catalogue', () => {
     }
   });
 
+  it('holds the response page, and only it, in Russian and Polish, with no empty message', () => {
+    const page = messages.keys('lt').filter((key) => key.startsWith('respond.page.')).sort();
+    expect(page.length).toBeGreaterThan(30);
+    for (const lang of ['ru', 'pl'] as const) {
+      expect(messages.keys(lang).sort()).toEqual(page);
+      for (const key of page) expect({ key, empty: messages.t(lang, key).trim() === '' }).toEqual({ key, empty: false });
+    }
+    // Each is its own translation, not a copy of another language.
+    expect(messages.t('ru', 'respond.page.answer.HELP')).not.toBe(messages.t('pl', 'respond.page.answer.HELP'));
+  });
+
   it('holds every key a template names', () => {
     const missing: string[] = [];
     for (const file of templates(VIEWS_DIR)) {

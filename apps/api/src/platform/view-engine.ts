@@ -2,7 +2,7 @@ import { showCount } from '@tiltas/common';
 import Handlebars from 'handlebars';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { Messages, pageLanguage } from './messages';
+import { Messages, messageLanguage } from './messages';
 
 /** Where the templates are, in the source tree and in dist alike (assets are copied beside src). */
 export const VIEWS_DIR = join(__dirname, '..', '..', 'views');
@@ -115,7 +115,7 @@ function pageHelpers(messages: Messages): Helpers {
     t(this: unknown, ...args: unknown[]) {
       const options = args.pop() as HelperOptions;
       const params = typeof args[1] === 'object' && args[1] !== null ? (args[1] as Record<string, unknown>) : {};
-      return messages.t(pageLanguage(root(options).lang), String(args[0]), { ...params, ...(options.hash as Record<string, unknown>) });
+      return messages.t(messageLanguage(root(options).lang), String(args[0]), { ...params, ...(options.hash as Record<string, unknown>) });
     },
     concat: (...args: unknown[]) => args.slice(0, -1).map(String).join(''),
     date: (value: unknown) => formatDate(value),

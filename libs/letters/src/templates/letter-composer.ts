@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { LetterLanguage, MessageKind, TemplateVariables } from '../message-kinds';
 import type { TemplateText } from './national-templates';
+import { RESPONSE_BLOCK_TEXTS, ResponseLinkBlock, emailResponseText, qrSvg, smsResponseText } from './response-block';
 import { TemplateEngine } from './template-engine';
 
 /** Who a printed letter goes to; from the contacts vault, printed in the address block only. */
@@ -33,7 +34,10 @@ body{font-family:"Noto Serif","DejaVu Serif",Georgia,serif;font-size:11pt;line-h
 .recipient{font-style:normal;min-height:30mm;margin:0 0 10mm}
 .date{text-align:right;margin:0 0 8mm}
 h1{font-size:12pt;margin:0 0 6mm}
-p{margin:0 0 4mm}`;
+p{margin:0 0 4mm}
+.respond{display:flex;gap:6mm;align-items:center;margin:8mm 0 0;padding:4mm 0 0;border-top:0.3mm solid #000;break-inside:avoid}
+.respond h2{font-size:11pt;margin:0 0 2mm}
+.respond .url{font-family:"DejaVu Sans Mono",monospace;font-size:12pt;font-weight:bold;word-break:break-all}`;
 
 export const LETTER_PAGE_STYLE_HASH = `sha256-${createHash('sha256').update(LETTER_STYLE).digest('base64')}`;
 
@@ -51,6 +55,7 @@ const LETTER_PAGE = `<!doctype html>
 <p class="date">{{longDate date}}</p>
 <h1>{{subject}}</h1>
 {{{bodyHtml}}}
+{{#if response}}<section class="respond">{{{response.qr}}}<div><h2>{{response.heading}}</h2><p>{{response.invitation}}</p><p class="url">{{response.url}}</p><p>{{response.validUntil}}</p></div></section>{{/if}}
 </body>
 </html>
 `;
@@ -79,17 +84,35 @@ function tidyText(text: string): string {
 export class LetterComposer {
   constructor(readonly engine: TemplateEngine = new TemplateEngine()) {}
 
-  compose(kind: MessageKind, template: TemplateText, variables: TemplateVariables, language: LetterLanguage, recipient?: LetterRecipient): ComposedMessage {
+  /**
+   * `response` is the person's response link: every real letter and message carries one, after the
+   * template's text (a preview passes SAMPLE_RESPONSE_LINK). A letter shows it with its QR code.
+   */
+  compose(kind: MessageKind, template: TemplateText, variables: TemplateVariables, language: LetterLanguage, recipient?: LetterRecipient, response?: ResponseLinkBlock): ComposedMessage {
     const subject = template.subject === null || kind === 'SMS' ? null : tidyText(this.engine.render(template.subject, variables, language, 'text'));
-    const text = tidyText(this.engine.render(template.body, variables, language, 'text'));
-    if (kind === 'SMS') return { kind, language, subject: null, text, html: null };
+    const body = tidyText(this.engine.render(template.body, variables, language, 'text'));
+    if (kind === 'SMS') return { kind, language, subject: null, text: response ? `${body} ${smsResponseText(language, response.url)}` : body, html: null };
     const bodyHtml = paragraphsHtml(tidyText(this.engine.render(template.body, variables, language, 'html')));
     if (kind === 'EMAIL') {
-      const html = `<!doctype html><html lang="${language}"><head><meta charset="utf-8"></head><body>\n${bodyHtml}\n</body></html>`;
+      const closing = response ? emailResponseText(language, response.url) : null;
+      const text = closing ? `${body}\n\n${closing}` : body;
+      const closingHtml = closing ? `\n${paragraphsHtml(this.engine.escape(closing))}` : '';
+      const html = `<!doctype html><html lang="${language}"><head><meta charset="utf-8"></head><body>\n${bodyHtml}${closingHtml}\n</body></html>`;
       return { kind, language, subject, text, html };
     }
     if (!recipient) throw new Error('a letter needs its recipient');
-    const html = this.engine.render(LETTER_PAGE, { ...variables, language, subject: subject ?? '', recipient, bodyHtml }, language, 'html');
+    const texts = RESPONSE_BLOCK_TEXTS[language];
+    const block = response
+      ? {
+          url: response.url,
+          heading: texts.heading,
+          invitation: texts.invitation.replace('{url}', response.url),
+          validUntil: texts.validUntil.replace('{date}', this.engine.render('{{longDate date}}', { date: response.expiresOn }, language, 'text')),
+          qr: qrSvg(response.url, texts.qrLabel, (t) => this.engine.escape(t)),
+        }
+      : null;
+    const html = this.engine.render(LETTER_PAGE, { ...variables, language, subject: subject ?? '', recipient, bodyHtml, response: block }, language, 'html');
+    const text = block ? `${body}\n\n${block.heading}\n${block.invitation}\n${block.validUntil}` : body;
     return { kind, language, subject, text, html };
   }
 }

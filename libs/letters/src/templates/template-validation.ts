@@ -3,6 +3,7 @@ import { LetterLanguage, MessageKind, TEMPLATE_VARIABLE_NAMES, TemplateVariables
 import { forbiddenWordsIn } from './forbidden-words';
 import { LetterComposer, LetterRecipient } from './letter-composer';
 import type { TemplateText } from './national-templates';
+import { SAMPLE_RESPONSE_LINK } from './response-block';
 
 export const MAX_SUBJECT_LENGTH = 200;
 export const MAX_BODY_LENGTH = 10_000;
@@ -66,7 +67,8 @@ export function validateTemplate(composer: LetterComposer, kind: MessageKind, la
   const full = sampleVariables(language, 'Vilniaus miesto savivaldybė');
   const bare = { ...full, contactPhone: null, contactEmail: null, officeAddress: null };
   for (const variables of [full, bare]) {
-    const composed = composer.compose(kind, normalized, variables, language, sampleRecipient(language));
+    // With a link of typical length: every real SMS ends with the person's response link.
+    const composed = composer.compose(kind, normalized, variables, language, sampleRecipient(language), SAMPLE_RESPONSE_LINK);
     if (kind === 'SMS' && composed.text.length > MAX_SMS_LENGTH) {
       throw DomainError.validation(`The SMS is ${composed.text.length} characters with the sample; keep it within ${MAX_SMS_LENGTH}`);
     }
