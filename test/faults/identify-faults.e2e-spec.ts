@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { TEST_LAWFUL_BASIS, loadRegisters, testPseudonym, type Rows } from '../../libs/identification/src/testing/register-loader';
 import { AppProcess, ensureBuilt } from '../support/app-process';
+import { TcpProxy, targetOf } from '../support/tcp-proxy';
 import { TEST_REDIS_URL, TestDatabase, createTestDatabase } from '../support/test-database';
 
 jest.setTimeout(120_000);
@@ -39,13 +40,15 @@ describe('an identification run under faults', () => {
   let queue: Queue;
   let worker: AppProcess | null = null;
   let holder: Client | null = null;
+  let redisProxy: TcpProxy;
   const demoFile = join(tmpdir(), `tiltas-faults-${randomBytes(4).toString('hex')}.json`);
 
+  /** The worker reaches Redis through a proxy the test owns, so a test can make Redis unreachable to it alone. */
   function startWorker(): AppProcess {
     worker = AppProcess.start('worker', {
       NODE_ENV: 'test',
       DATABASE_URL: db.url,
-      REDIS_URL: TEST_REDIS_URL,
+      REDIS_URL: redisProxy.url(TEST_REDIS_URL),
       REDIS_PREFIX: db.config.redis.prefix,
       SESSION_SECRET: randomBytes(32).toString('hex'),
       CONTACTS_KEY: db.config.secrets.contactsKey.toString('hex'),
@@ -116,10 +119,12 @@ describe('an identification run under faults', () => {
       pseudonym: testPseudonym(`faults-${i}`), birth_date: '2006-05-05', sex: 'F', municipality: 'LT-57', registered_since: '2000-01-01', deceased_on: null, emigrated_on: null,
     }));
     await loadRegisters(db.url, { population } as Rows, { asOf: '2026-10-01' });
+    redisProxy = await TcpProxy.start(targetOf(TEST_REDIS_URL, 6379));
     queue = new Queue(QueueName.IDENTIFY, { connection: { url: TEST_REDIS_URL } as never, prefix: db.config.redis.prefix });
   });
 
   afterEach(async () => {
+    redisProxy.set('forward');
     await releaseAuditLog().catch(() => undefined);
     await worker?.stop();
     worker = null;
@@ -127,6 +132,7 @@ describe('an identification run under faults', () => {
 
   afterAll(async () => {
     await queue?.close();
+    await redisProxy?.close();
     await db?.drop();
   });
 
@@ -162,5 +168,33 @@ describe('an identification run under faults', () => {
     // Same people, same municipality: the second date updates their cases, it does not add any.
     expect(after.cases).toBe(PEOPLE);
     expect(after.distinctCases).toBe(PEOPLE);
+  });
+
+  it('Redis unreachable mid-run: the run commits once, its redelivery changes nothing, and the worker takes work again', async () => {
+    const w = startWorker();
+    await w.waitFor(/"msg":"worker started"/);
+    await holdAuditLog();
+    const jobId = await enqueue('2026-10-03');
+    await runWaitsOnAuditLog();
+    // Redis goes away while the run holds its transaction: BullMQ loses the job's lock and cannot record
+    // the completion, but the database work commits, and the ledger says so.
+    redisProxy.set('refuse');
+    await releaseAuditLog();
+    await eventually(async () => (await state('2026-10-03', jobId)).ledger[0] === 'COMPLETED', 30_000, 'the run job COMPLETED in the ledger');
+    await new Promise((r) => setTimeout(r, 4_000));
+    redisProxy.set('forward');
+    // Whatever BullMQ redelivers after the outage (the lock expired after 2 s) finds the ledger row
+    // COMPLETED and writes nothing.
+    await new Promise((r) => setTimeout(r, 6_000));
+    const after = await state('2026-10-03', jobId);
+    expect(after).toMatchObject({ runs: ['COMPLETED'], runAudit: 1, ledger: ['COMPLETED'] });
+    expect(after.cases).toBe(PEOPLE);
+    expect(after.distinctCases).toBe(PEOPLE);
+    // The worker is still up and takes the next run.
+    const next = await enqueue('2026-10-04');
+    await eventually(async () => (await state('2026-10-04', next)).ledger[0] === 'COMPLETED', 30_000, 'the next run COMPLETED');
+    expect(await state('2026-10-04', next)).toMatchObject({ runs: ['COMPLETED'], runAudit: 1, ledger: ['COMPLETED'] });
+    expect(w.log.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('{'))).toEqual([]);
+    expect(w.lines(/unreachable/).length).toBeGreaterThan(0);
   });
 });
