@@ -39,7 +39,7 @@ export class JobRunnerService implements OnApplicationBootstrap, OnApplicationSh
     for (const queue of queues) {
       const connection = createRedis(this.config, 'worker');
       // BullMQ re-emits every reconnect failure of its connections here: one line per outage, not per retry.
-      const outage = watchOutages(connection, new OutageReporter(this.logger, `Redis (queue ${queue}) at ${redisWhere(this.config.redis.url)}`));
+      const outage = watchOutages(connection, new OutageReporter(this.logger, `Redis (queue ${queue}) at ${redisWhere(this.config.redis)}`));
       const worker = new Worker(queue, (job) => this.process(job), {
         connection,
         prefix: this.config.redis.prefix,

@@ -7,7 +7,8 @@ import { WorkerModule } from './worker.module';
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.log.level, name: 'tiltas-worker' });
-  await preflight(config);
+  const { warnings } = await preflight(config, { queues: true });
+  for (const warning of warnings) logger.warn(warning);
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot({ config }), {
     logger: new PinoNestLogger(logger),
   });

@@ -25,7 +25,7 @@ export interface AppConfig {
     readonly appPassword: string;
     readonly poolSize: number;
   };
-  readonly redis: { readonly url: string; readonly prefix: string };
+  readonly redis: RedisConfig;
   readonly queue: {
     /** How long a job's lock lives without renewal: a worker that died is noticed within about twice this. */
     readonly jobLockSeconds: number;
@@ -135,6 +135,25 @@ const DEV_REDIS_URL = 'redis://127.0.0.1:6379';
 /** Published in this repository: fine on a developer's machine, refused in production. */
 export const DEV_APP_PASSWORD = 'tiltas-demo-app-password';
 
+/**
+ * Where Redis is. `url` alone names one server; with `sentinels` (REDIS_SENTINELS) the Sentinels are asked
+ * for the current master of `masterName`, and `url` gives only the credentials and the database number.
+ */
+export interface RedisConfig {
+  readonly url: string;
+  readonly prefix: string;
+  readonly sentinels: ReadonlyArray<{ readonly host: string; readonly port: number }> | null;
+  readonly masterName: string;
+  readonly sentinelPassword: string | null;
+}
+
+function parseSentinels(list: string): Array<{ host: string; port: number }> {
+  return list.split(',').map((entry) => {
+    const [host, port] = entry.trim().split(':');
+    return { host, port: Number(port) };
+  });
+}
+
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const url = (protocols: string[]) =>
   z.string().refine((v) => {
@@ -198,6 +217,12 @@ const schema = z.object({
   APP_DB_ROLE: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier').default('tiltas_app'),
   DB_POOL_SIZE: int(1, 200).default(10),
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  REDIS_SENTINELS: z
+    .string()
+    .regex(/^\s*[^\s,:]+:\d{1,5}\s*(,\s*[^\s,:]+:\d{1,5}\s*)*$/, 'a comma-separated list of host:port')
+    .optional(),
+  REDIS_MASTER_NAME: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only').default('tiltas'),
+  REDIS_SENTINEL_PASSWORD: z.string().min(1).optional(),
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_:-]{1,64}$/, 'letters, digits, _ : - only').default('tiltas'),
   JOB_LOCK_SECONDS: int(2, 600).default(30),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -436,7 +461,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       appPassword,
       poolSize: raw.DB_POOL_SIZE,
     },
-    redis: { url: raw.REDIS_URL ?? DEV_REDIS_URL, prefix: raw.REDIS_PREFIX },
+    redis: {
+      url: raw.REDIS_URL ?? DEV_REDIS_URL,
+      prefix: raw.REDIS_PREFIX,
+      sentinels: raw.REDIS_SENTINELS ? parseSentinels(raw.REDIS_SENTINELS) : null,
+      masterName: raw.REDIS_MASTER_NAME,
+      sentinelPassword: raw.REDIS_SENTINEL_PASSWORD ?? null,
+    },
     queue: { jobLockSeconds: raw.JOB_LOCK_SECONDS },
     metrics: { token: raw.METRICS_TOKEN ?? null },
     http: { host: raw.HOST, port: raw.PORT, publicUrl, trustProxy: raw.TRUST_PROXY },

@@ -1,6 +1,6 @@
-import IORedis from 'ioredis';
 import { Client } from 'pg';
 import { AppConfig } from './app-config';
+import { describeRedis, openRedis } from './redis-client';
 
 export class PreflightError extends Error {
   constructor(message: string) {
@@ -32,7 +32,11 @@ const HOW_TO_START_REDIS = [
  * Answers, before anything else starts, whether PostgreSQL and Redis can be reached, and if not says which,
  * where it looked and how to start it: never a stack trace or a hang.
  */
-export async function preflight(config: AppConfig, options: { postgres?: boolean; redis?: boolean; timeoutMs?: number } = {}): Promise<void> {
+export async function preflight(
+  config: AppConfig,
+  options: { postgres?: boolean; redis?: boolean; timeoutMs?: number; queues?: boolean } = {},
+): Promise<{ warnings: string[] }> {
+  const warnings: string[] = [];
   const timeoutMs = options.timeoutMs ?? 3000;
   const problems: string[] = [];
   if (options.postgres !== false) {
@@ -53,16 +57,39 @@ export async function preflight(config: AppConfig, options: { postgres?: boolean
     }
   }
   if (options.redis !== false) {
-    const redis = new IORedis(config.redis.url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+    const redis = openRedis(config.redis, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
     redis.on('error', () => undefined);
     try {
       await redis.connect();
       await redis.ping();
+      if (options.queues) {
+        const problem = await evictionProblem(redis, describeRedis(config.redis));
+        if (problem && config.env === 'production') problems.push(problem);
+        else if (problem) warnings.push(problem);
+      }
     } catch (err) {
-      problems.push(`Redis cannot be reached at ${where(config.redis.url)} (REDIS_URL): ${err instanceof Error ? err.message : String(err)}\n${HOW_TO_START_REDIS}`);
+      problems.push(`Redis cannot be reached at ${describeRedis(config.redis)} (${config.redis.sentinels ? 'REDIS_SENTINELS' : 'REDIS_URL'}): ${err instanceof Error ? err.message : String(err)}\n${HOW_TO_START_REDIS}`);
     } finally {
       redis.disconnect();
     }
   }
   if (problems.length > 0) throw new PreflightError(problems.join('\n\n'));
+  return { warnings };
+}
+
+/**
+ * BullMQ's production guidance: a Redis that evicts keys under memory pressure silently loses jobs and
+ * their locks. The queues' Redis must say `maxmemory-policy noeviction`; a worker in production refuses to
+ * start otherwise. A managed Redis that forbids CONFIG cannot be checked, and is said to be unchecked.
+ */
+async function evictionProblem(redis: { config(op: 'GET', key: string): Promise<unknown> }, where: string): Promise<string | null> {
+  let policy: string | undefined;
+  try {
+    const reply = (await redis.config('GET', 'maxmemory-policy')) as string[];
+    policy = reply[1];
+  } catch (err) {
+    return `Redis at ${where} does not let its eviction policy be read (${err instanceof Error ? err.message : String(err)}); make sure it is maxmemory-policy noeviction, or queued jobs can be lost`;
+  }
+  if (policy === 'noeviction') return null;
+  return `Redis at ${where} has maxmemory-policy ${policy ?? 'unknown'}: under memory pressure it would evict queued jobs and their locks. Set maxmemory-policy noeviction (redis-cli CONFIG SET maxmemory-policy noeviction, and in redis.conf)`;
 }

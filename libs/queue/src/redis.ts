@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { OutageReporter } from '@tiltas/common';
-import { AppConfig } from '@tiltas/config';
-import IORedis, { Redis, RedisOptions } from 'ioredis';
+import { AppConfig, RedisConfig, describeRedis, openRedis } from '@tiltas/config';
+import { Redis, RedisOptions } from 'ioredis';
 
 /**
  * How long a request waits on Redis before it is answered 503: a connect that the network swallows and a
@@ -23,7 +23,7 @@ export type RedisPurpose = 'queue' | 'worker' | 'app';
  */
 export function createRedis(config: AppConfig, purpose: RedisPurpose, overrides: RedisOptions = {}): Redis {
   const blocking = purpose === 'worker';
-  const redis = new IORedis(config.redis.url, {
+  const redis = openRedis(config.redis, {
     maxRetriesPerRequest: blocking ? null : 2,
     connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
     ...(blocking ? {} : { commandTimeout: REDIS_COMMAND_TIMEOUT_MS }),
@@ -31,7 +31,7 @@ export function createRedis(config: AppConfig, purpose: RedisPurpose, overrides:
     lazyConnect: false,
     ...overrides,
   });
-  watchOutages(redis, new OutageReporter(new Logger('Redis'), `Redis (${purpose}) at ${redisWhere(config.redis.url)}`));
+  watchOutages(redis, new OutageReporter(new Logger('Redis'), `Redis (${purpose}) at ${redisWhere(config.redis)}`));
   return redis;
 }
 
@@ -42,8 +42,7 @@ export function watchOutages(redis: Redis, reporter: OutageReporter): OutageRepo
   return reporter;
 }
 
-/** host:port of a Redis URL, never its password. */
-export function redisWhere(url: string): string {
-  const u = new URL(url);
-  return `${u.hostname}:${u.port || '6379'}`;
+/** host:port of a Redis URL, or the Sentinels and master name: never a password. */
+export function redisWhere(redis: RedisConfig | string): string {
+  return describeRedis(redis);
 }

@@ -30,7 +30,7 @@ export class SystemStatusService implements OnApplicationShutdown {
   }
 
   get redisWhere(): string {
-    return redisWhere(this.config.redis.url);
+    return redisWhere(this.config.redis);
   }
 
   async pingPostgres(): Promise<{ version: string }> {
