@@ -94,7 +94,14 @@ export async function computeFollowUpFacts(
     purpose: EVALUATION_PURPOSE,
     lawfulBasisId: coverage.lawfulBasisId,
     // How many people's register data the computation read: the log's count, never a published figure.
-    details: { register, asOf: delivery.asOf, readExtractId: delivery.readExtractId, facts, byHorizon },
+    details: {
+      register,
+      asOf: delivery.asOf,
+      readExtractId: delivery.readExtractId,
+      facts,
+      // Audit detail keys are names: d90, d180, d365.
+      byHorizon: Object.fromEntries(Object.entries(byHorizon).map(([h, v]) => [`d${h}`, v])),
+    },
   });
   return { computed: true, lawfulBasisId: coverage.lawfulBasisId, facts, byHorizon };
 }
