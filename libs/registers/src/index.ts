@@ -19,3 +19,4 @@ export * from './ingest/upload-purge.service';
 export * from './ingest/upload-storage';
 export * from './ingest/retention.service';
 export * from './registers.module';
+export * from './ingest/follow-up-facts';

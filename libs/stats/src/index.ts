@@ -12,3 +12,9 @@ export type { CountTable, RateValue, ShownTable, StatValue } from './suppression
 export { DATA_QUALITY_CSV_HEADER, FINDINGS_CSV_HEADER, FindingsService } from './findings.service';
 export type { CriterionFindings, DataQualityReport, VersionFindings } from './findings.service';
 export { UNSPECIFIED, lapsedRegister } from './findings';
+export { COMPARISON_CSV_HEADER, ComparisonService, comparisonCsv } from './comparison.service';
+export type { ComparisonCell, ComparisonReport, ComparisonSlice, ShownInterval } from './comparison.service';
+export { COMPARISON_GROUPS, HORIZONS, OUTCOME_REGISTERS } from './comparison.repository';
+export type { ComparisonGroup } from './comparison.repository';
+export { newcombe, wilson } from './intervals';
+export type { Interval } from './intervals';

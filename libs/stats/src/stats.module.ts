@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '@tiltas/audit';
 import { LawfulBasesModule } from '@tiltas/lawful-bases';
+import { ComparisonRepository } from './comparison.repository';
+import { ComparisonService } from './comparison.service';
 import { FindingsRepository } from './findings.repository';
 import { FindingsService } from './findings.service';
 import { StatsRepository } from './stats.repository';
@@ -12,7 +14,7 @@ import { StatsService } from './stats.service';
  */
 @Module({
   imports: [AuditModule, LawfulBasesModule],
-  providers: [StatsRepository, StatsService, FindingsRepository, FindingsService],
-  exports: [StatsService, FindingsService],
+  providers: [StatsRepository, StatsService, FindingsRepository, FindingsService, ComparisonRepository, ComparisonService],
+  exports: [StatsService, FindingsService, ComparisonService],
 })
 export class StatsModule {}

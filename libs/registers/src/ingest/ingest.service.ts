@@ -21,6 +21,7 @@ import { createContactsCopyFormatter } from './contacts-copy';
 import { CopyWriter } from './copy-writer';
 import { ExtractPair, findExtractPairs } from './extract-pairs';
 import { ExtractRepository, ExtractRow } from './extract.repository';
+import { computeFollowUpFacts, FollowUpDelivery } from './follow-up-facts';
 import { IngestOutcome, oneLine, quarantineLimit } from './ingest-outcome';
 import { RepeatedPersonScreen } from './repeated-person-screen';
 import { createPartitionSql, moveRepeatedPersonsSql, partitionIndexSql, partitionTable } from './partition-sql';
@@ -291,6 +292,7 @@ export class IngestService {
       await this.extracts.attach(m, register, extractId);
       const supersededDeltas = activate && active ? await this.extracts.supersede(m, active.id) : [];
       await this.extracts.finishLoading(m, extractId, activate ? 'ACTIVE' : 'NOT_ACTIVATED', quarantined);
+      await this.followUp(m, request.actor, { register, extractId, readExtractId: extractId, asOf: manifest.asOf });
       const result: IngestOutcome = {
         register,
         asOf: manifest.asOf,
@@ -368,6 +370,7 @@ export class IngestService {
     if (!active) throw new Error(`the ACTIVE ${register} extract disappeared while the delta ${extractId} was loading`);
     const applied = await this.extracts.applyDelta(m, register, active.id, extractId);
     await this.extracts.finishDelta(m, extractId, active.id, quarantined);
+    await this.followUp(m, request.actor, { register, extractId, readExtractId: active.id, asOf: manifest.asOf });
     await this.audit.record(m, {
       actor: request.actor.userId,
       role: request.actor.role,
@@ -510,6 +513,20 @@ export class IngestService {
         other.release();
       }
       return true;
+    }
+  }
+
+  /**
+   * The follow-up facts the accepted delivery reaches (follow-up-facts.ts), in the accepting transaction:
+   * the delivery commits with its facts and their audit entry, or neither does. Without a lawful basis
+   * for `evaluation` the delivery is still accepted and no register row is read for follow-up.
+   */
+  private async followUp(m: EntityManager, actor: AuditActor, delivery: FollowUpDelivery): Promise<void> {
+    const result = await computeFollowUpFacts(m, delivery, { lawfulBases: this.lawfulBases, audit: this.audit, actor });
+    if (result.computed) {
+      this.logger.log({ register: delivery.register, extractId: delivery.extractId, asOf: delivery.asOf, facts: result.facts }, 'follow-up facts computed');
+    } else if (result.reason === 'no_lawful_basis') {
+      this.logger.warn({ register: delivery.register, extractId: delivery.extractId, asOf: delivery.asOf, problems: result.problems }, 'follow-up facts not computed: no lawful basis covers evaluation');
     }
   }
 
