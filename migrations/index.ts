@@ -20,6 +20,7 @@ import { AddReferralTracking1764000017000 } from './1764000017000-AddReferralTra
 import { AddDeltaDeliveries1764000021000 } from './1764000021000-AddDeltaDeliveries';
 import { CreateResponseLinks1764000022000 } from './1764000022000-CreateResponseLinks';
 import { CreateFollowUpFacts1764000027000 } from './1764000027000-CreateFollowUpFacts';
+import { AddMessageDelivery1764000023000 } from './1764000023000-AddMessageDelivery';
 
 /** Every migration, in order. Listed by hand: a migration exists when it is reviewed and named here. */
 export const MIGRATIONS: Array<new () => MigrationInterface> = [
@@ -44,4 +45,5 @@ export const MIGRATIONS: Array<new () => MigrationInterface> = [
   AddDeltaDeliveries1764000021000,
   CreateResponseLinks1764000022000,
   CreateFollowUpFacts1764000027000,
+  AddMessageDelivery1764000023000,
 ];

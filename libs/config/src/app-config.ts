@@ -113,7 +113,14 @@ export interface AppConfig {
   };
   /** The time zone the cron schedules read their expressions in, and name their daily periods by. */
   readonly schedules: { readonly timeZone: string };
-  readonly mail: { readonly smtpUrl: string | null; readonly from: string; readonly smsGatewayUrl: string | null };
+  readonly mail: {
+    readonly smtpUrl: string | null;
+    readonly from: string;
+    readonly smsGatewayUrl: string | null;
+    /** HMAC keys of the delivery callbacks (SMS_CALLBACK_SECRET, EMAIL_BOUNCE_SECRET); null refuses every callback. */
+    readonly smsCallbackSecret: string | null;
+    readonly emailBounceSecret: string | null;
+  };
   /** Where each anchor of the audit log is kept outside the database as well (the worker's audit.anchor job). */
   readonly auditAnchors: {
     /** Folder whose anchor file (JSON lines) each anchor is appended to; null when not kept in a folder. */
@@ -292,6 +299,8 @@ const schema = z.object({
   SMTP_URL: url(['smtp:', 'smtps:']).optional(),
   MAIL_FROM: z.string().default('Tiltas <no-reply@tiltas.invalid>'),
   SMS_GATEWAY_URL: url(['http:', 'https:']).optional(),
+  SMS_CALLBACK_SECRET: z.string().min(1).optional(),
+  EMAIL_BOUNCE_SECRET: z.string().min(1).optional(),
 });
 
 type RawConfig = z.infer<typeof schema>;
@@ -390,6 +399,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     if (raw.SESSION_SECRET && weakSecret(raw.SESSION_SECRET)) problems.push('SESSION_SECRET: too weak (at least 32 characters, not a demo value)');
     if (raw.RESPONSE_LINK_SECRET && weakSecret(raw.RESPONSE_LINK_SECRET)) problems.push('RESPONSE_LINK_SECRET: too weak (at least 32 characters, not a demo value)');
     if (raw.METRICS_TOKEN && weakSecret(raw.METRICS_TOKEN)) problems.push('METRICS_TOKEN: too weak (at least 32 characters, not a demo value)');
+    if (raw.SMS_CALLBACK_SECRET && weakSecret(raw.SMS_CALLBACK_SECRET)) problems.push('SMS_CALLBACK_SECRET: too weak (at least 32 characters, not a demo value)');
+    if (raw.EMAIL_BOUNCE_SECRET && weakSecret(raw.EMAIL_BOUNCE_SECRET)) problems.push('EMAIL_BOUNCE_SECRET: too weak (at least 32 characters, not a demo value)');
     if (raw.APP_DATABASE_URL) {
       const password = safeUrlPassword(raw.APP_DATABASE_URL);
       if (password === DEV_APP_PASSWORD) {
@@ -516,7 +527,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       auditSealCron: raw.AUDIT_SEAL_CRON,
     },
     schedules: { timeZone: raw.SCHEDULE_TIME_ZONE },
-    mail: { smtpUrl: raw.SMTP_URL ?? null, from: raw.MAIL_FROM, smsGatewayUrl: raw.SMS_GATEWAY_URL ?? null },
+    mail: {
+      smtpUrl: raw.SMTP_URL ?? null,
+      from: raw.MAIL_FROM,
+      smsGatewayUrl: raw.SMS_GATEWAY_URL ?? null,
+      smsCallbackSecret: raw.SMS_CALLBACK_SECRET ?? null,
+      emailBounceSecret: raw.EMAIL_BOUNCE_SECRET ?? null,
+    },
     auditAnchors: { dir: raw.AUDIT_ANCHOR_DIR ? resolve(raw.AUDIT_ANCHOR_DIR) : null, url: raw.AUDIT_ANCHOR_URL ?? null },
   };
 }

@@ -16,3 +16,7 @@ export type { TemplateText } from './templates/national-templates';
 export { FORBIDDEN_WORDS, forbiddenWordsIn } from './templates/forbidden-words';
 export { EmailTransport, SmsTransport, TransportError } from './transport/message-transport';
 export type { OutgoingEmail, OutgoingSms } from './transport/message-transport';
+export { CALLBACK_TOLERANCE_SECONDS, DeliveryCallbacksService, SIGNATURE_HEADER, TIMESTAMP_HEADER, callbackSigningString, signCallback } from './delivery-callbacks.service';
+export type { CallbackOutcome, DeliveryCallback } from './delivery-callbacks.service';
+export { DELIVERY_STATUSES } from './message-kinds';
+export type { DeliveryStatus } from './message-kinds';

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '@tiltas/audit';
 import { ContactsModule } from '@tiltas/contacts';
 import { OutreachModule } from '@tiltas/outreach';
+import { DeliveryCallbacksService } from './delivery-callbacks.service';
 import { InvitationLetterService } from './invitation-letter.service';
 import { LetterTemplatesService } from './letter-templates.service';
 import { LettersRepository } from './letters.repository';
@@ -28,7 +29,8 @@ import { SmtpEmailTransport } from './transport/smtp-email.transport';
     LetterTemplatesService,
     InvitationLetterService,
     MessageSendingService,
+    DeliveryCallbacksService,
   ],
-  exports: [LetterTemplatesService, InvitationLetterService, MessageSendingService],
+  exports: [LetterTemplatesService, InvitationLetterService, MessageSendingService, DeliveryCallbacksService],
 })
 export class LettersModule {}

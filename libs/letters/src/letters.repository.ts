@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { LetterLanguage, MessageKind, MessageStatus, SendChannel } from './message-kinds';
+import type { DeliveryStatus, LetterLanguage, MessageKind, MessageStatus, SendChannel } from './message-kinds';
 
 export interface TemplateRow {
   readonly municipality: string;
@@ -45,6 +45,10 @@ export interface MessageRow {
   readonly sentAt: string | null;
   readonly failedAt: string | null;
   readonly lastError: string | null;
+  /** What became of it after Tiltas handed it over (QUEUED, ACCEPTED, DELIVERED, BOUNCED, FAILED). */
+  readonly delivery: DeliveryStatus;
+  readonly deliveryAt: string | null;
+  readonly deliveryReason: string | null;
 }
 
 export interface UserSummary {
@@ -59,7 +63,8 @@ const iso = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', '
 
 const TEMPLATE_COLUMNS = `municipality, kind, language, subject, body, version, ${iso('updated_at')} AS "updatedAt", updated_by AS "updatedBy"`;
 const MESSAGE_COLUMNS = `id, case_id::int AS "caseId", municipality, channel, status, attempts, requested_by AS "requestedBy",
-  ${iso('requested_at')} AS "requestedAt", language, ${iso('sent_at')} AS "sentAt", ${iso('failed_at')} AS "failedAt", last_error AS "lastError"`;
+  ${iso('requested_at')} AS "requestedAt", language, ${iso('sent_at')} AS "sentAt", ${iso('failed_at')} AS "failedAt", last_error AS "lastError",
+  delivery, ${iso('delivery_at')} AS "deliveryAt", delivery_reason AS "deliveryReason"`;
 
 /**
  * The SQL of letters. Every method runs in the caller's scoped transaction, so row-level security decides
@@ -166,7 +171,8 @@ export class LettersRepository {
 
   async markSent(m: EntityManager, id: string, language: LetterLanguage, at: Date): Promise<void> {
     await m.query(
-      `UPDATE outgoing_message SET status = 'SENT', sent_at = $3, language = $2, attempts = attempts + 1, last_error = NULL
+      `UPDATE outgoing_message SET status = 'SENT', sent_at = $3, language = $2, attempts = attempts + 1, last_error = NULL,
+              delivery = 'ACCEPTED', delivery_at = $3, delivery_reason = NULL
         WHERE id = $1 AND status = 'PENDING'`,
       [id, language, at],
     );
@@ -179,12 +185,33 @@ export class LettersRepository {
          UPDATE outgoing_message
             SET attempts = attempts + $5::int, last_error = $2,
                 status = CASE WHEN $3 THEN 'FAILED' ELSE status END,
-                failed_at = CASE WHEN $3 THEN $4::timestamptz ELSE failed_at END
+                failed_at = CASE WHEN $3 THEN $4::timestamptz ELSE failed_at END,
+                delivery = CASE WHEN $3 THEN 'FAILED' ELSE delivery END,
+                delivery_at = CASE WHEN $3 THEN $4::timestamptz ELSE delivery_at END,
+                delivery_reason = CASE WHEN $3 THEN left(regexp_replace($2, '[^A-Z0-9_.]', '_', 'g'), 60) ELSE delivery_reason END
           WHERE id = $1 AND status = 'PENDING'
           RETURNING *)
        SELECT ${MESSAGE_COLUMNS} FROM changed`,
       [id, reason, final, at, counted ? 1 : 0],
     );
     return rows[0] ?? null;
+  }
+
+  /**
+   * Takes one delivery callback: records its id (a replay finds it there and changes nothing) and moves
+   * the message's delivery status. Returns null when the callback id was seen before.
+   */
+  async recordDeliveryCallback(
+    m: EntityManager,
+    row: { source: SendChannel; callbackId: string; messageId: string; status: Exclude<DeliveryStatus, 'QUEUED' | 'ACCEPTED'>; reason: string | null; at: Date },
+  ): Promise<{ accepted: boolean }> {
+    const taken: unknown[] = await m.query(
+      `INSERT INTO delivery_callback (source, callback_id, message_id, status, received_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (source, callback_id) DO NOTHING RETURNING 1`,
+      [row.source, row.callbackId, row.messageId, row.status, row.at],
+    );
+    if (taken.length === 0) return { accepted: false };
+    await m.query(`UPDATE outgoing_message SET delivery = $2, delivery_at = $3, delivery_reason = $4 WHERE id = $1`, [row.messageId, row.status, row.at, row.reason]);
+    return { accepted: true };
   }
 }

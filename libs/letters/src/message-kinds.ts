@@ -13,6 +13,13 @@ export type SendChannel = (typeof SEND_CHANNELS)[number];
 export const MESSAGE_STATUSES = ['PENDING', 'SENT', 'FAILED'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
+/**
+ * What became of a message after Tiltas handed it over: QUEUED (not yet taken), ACCEPTED (the SMTP relay or
+ * the SMS gateway took it), then from their signed callbacks DELIVERED, BOUNCED or FAILED.
+ */
+export const DELIVERY_STATUSES = ['QUEUED', 'ACCEPTED', 'DELIVERED', 'BOUNCED', 'FAILED'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
 export function isMessageKind(value: unknown): value is MessageKind {
   return typeof value === 'string' && (MESSAGE_KINDS as readonly string[]).includes(value);
 }

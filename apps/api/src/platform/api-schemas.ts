@@ -224,6 +224,9 @@ export const MESSAGE_ROW = obj({
   sentAt: nullable(dateTime),
   failedAt: nullable(dateTime),
   lastError: nullable(str()),
+  delivery: enumOf(['QUEUED', 'ACCEPTED', 'DELIVERED', 'BOUNCED', 'FAILED']),
+  deliveryAt: nullable(dateTime),
+  deliveryReason: nullable(str()),
 });
 
 // outreach
