@@ -19,6 +19,7 @@ import { TrackRelisting1764000016000 } from './1764000016000-TrackRelisting';
 import { AddReferralTracking1764000017000 } from './1764000017000-AddReferralTracking';
 import { AddDeltaDeliveries1764000021000 } from './1764000021000-AddDeltaDeliveries';
 import { CreateResponseLinks1764000022000 } from './1764000022000-CreateResponseLinks';
+import { CreateSavedViews1764000025000 } from './1764000025000-CreateSavedViews';
 
 /** Every migration, in order. Listed by hand: a migration exists when it is reviewed and named here. */
 export const MIGRATIONS: Array<new () => MigrationInterface> = [
@@ -42,4 +43,5 @@ export const MIGRATIONS: Array<new () => MigrationInterface> = [
   AddReferralTracking1764000017000,
   AddDeltaDeliveries1764000021000,
   CreateResponseLinks1764000022000,
+  CreateSavedViews1764000025000,
 ];
