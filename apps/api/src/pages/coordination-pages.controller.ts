@@ -67,7 +67,8 @@ export class CoordinationPagesController {
         cases: open.map((c) => ({ ...c, holder: c.assignedTo ? (names.get(c.assignedTo) ?? c.assignedTo) : null })),
         ...extra,
       },
-      { status },
+      // The coordinator's own team and backlog: real numbers (docs/suppression.md), not statistics that leave it.
+      { status, seesSmallCounts: true },
     );
   }
 
