@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, ParseIntPipe, Post, Query, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Actor, CurrentActor, Roles } from '@tiltas/access';
-import { DomainError, ErrorCode, isSmallCount, seesSmallCounts } from '@tiltas/common';
+import { DomainError, ErrorCode } from '@tiltas/common';
 import { LETTER_LANGUAGES, LetterTemplatesService, MESSAGE_KINDS } from '@tiltas/letters';
 import { CaseQueueService, CaseWorkService, CreatedServiceToken, ReferralsService, SERVICE_KINDS, ServiceFields, ServiceKind } from '@tiltas/outreach';
 import type { Response } from 'express';
@@ -60,8 +60,8 @@ export class CoordinationPagesController {
           ...w,
           over: w.caseloadLimit !== null && w.open > w.caseloadLimit,
           load: w.caseloadLimit ? Math.min(100, Math.round((w.open / w.caseloadLimit) * 100)) : 0,
-          // A load bar against a known limit would give a small count away: it is shown only beside the number.
-          showsLoad: seesSmallCounts(actor) || !isSmallCount(w.open),
+          // The coordinator's own team: the load bar shows small loads too (docs/suppression.md).
+          showsLoad: true,
         })),
         cohorts: Object.entries(board.backlog.byCohort).map(([cohort, n]) => ({ cohort, n })),
         cases: open.map((c) => ({ ...c, holder: c.assignedTo ? (names.get(c.assignedTo) ?? c.assignedTo) : null })),
