@@ -121,6 +121,13 @@ describe('small counts on the pages', () => {
 
   it("shows the coordinator's board the real loads and backlog of their own team, small ones included (not statistics)", async () => {
     const html = await page('/caseload', 'coordinator57');
+    // Only workers are offered as assignees, and the list says how many pages of cases there are.
+    const offered = [...(/<select id="to-[0-9]+"[^>]*>(.*?)<\/select>/.exec(html)?.[1] ?? '').matchAll(/<option[^>]*>([^<]*)<\/option>/g)].map((o) => o[1]);
+    expect(offered.length).toBeGreaterThan(0);
+    expect(offered).not.toContain('coordinator57');
+    expect(html).toMatch(/id="open-cases-page">1 puslapis iš 1 \([0-9]+ bylų\)/);
+    const unassignedOnly = await page('/caseload?holder=nobody&sort=window&dir=desc', 'coordinator57');
+    expect(unassignedOnly).toContain('id="open-cases-page">1 puslapis iš 1 (3 bylų)');
     const loads = Object.fromEntries(tableRows(html, 'loads').map((r) => [r.cells[0], r.cells.slice(1)]));
     expect(loads.busy).toEqual(['12', '40', '12', '30%']);
     expect(loads.light).toEqual(['2', '40', '2', '5%']);
