@@ -168,11 +168,11 @@ describe('the pages in a browser', () => {
     it("opens today's queue, most urgent first, with why each case is listed", async () => {
       await visit('/');
       expect(new URL(page.url()).pathname).toBe('/queue');
-      const rows = await page.locator('#queue tbody tr th a').count();
+      const rows = await page.locator('#queue li.card h3 a').count();
       expect(rows).toBeGreaterThan(0);
-      expect(await page.locator('#queue tbody tr td').nth(3).textContent()).toMatch(/v\d+/);
+      expect(await page.locator('#queue li.card dd.why').first().textContent()).toMatch(/v\d+/);
       await screenshot(page, 'worker-queue');
-      await Promise.all([page.waitForURL(/\/cases\/\d+$/), page.locator('#queue tbody tr th a').first().click()]);
+      await Promise.all([page.waitForURL(/\/cases\/\d+$/), page.locator('#queue li.card h3 a').first().click()]);
       caseUrl = new URL(page.url()).pathname;
       await expectAccessible(page);
       expect(await page.locator('section.reason').count()).toBeGreaterThan(0);
