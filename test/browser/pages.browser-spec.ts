@@ -384,7 +384,8 @@ describe('the pages in a browser', () => {
       // One reveal by the Vilnius worker: shown, as the API counts it, as "<5".
       const row = page.locator('#reveal-volumes tbody tr', { hasText: 'worker-vilnius' });
       expect(await row.count()).toBe(1);
-      expect((await row.locator('td').nth(1).textContent())?.trim()).toBe('<5');
+      // The auditor reads the real volume (docs/suppression.md): a small number is shown as it is, not "<5".
+      expect((await row.locator('td').nth(1).textContent())?.trim()).toMatch(/^[1-4]$/);
       await visit('/lawful-bases');
       expect(await page.locator('table.grid tbody th').first().textContent()).toContain(stack.lawfulBasisId);
     });
