@@ -21,6 +21,7 @@ import { AddDeltaDeliveries1764000021000 } from './1764000021000-AddDeltaDeliver
 import { CreateResponseLinks1764000022000 } from './1764000022000-CreateResponseLinks';
 import { CreateFollowUpFacts1764000027000 } from './1764000027000-CreateFollowUpFacts';
 import { AddMessageDelivery1764000023000 } from './1764000023000-AddMessageDelivery';
+import { CreateSavedViews1764000025000 } from './1764000025000-CreateSavedViews';
 
 /** Every migration, in order. Listed by hand: a migration exists when it is reviewed and named here. */
 export const MIGRATIONS: Array<new () => MigrationInterface> = [
@@ -46,4 +47,5 @@ export const MIGRATIONS: Array<new () => MigrationInterface> = [
   CreateResponseLinks1764000022000,
   CreateFollowUpFacts1764000027000,
   AddMessageDelivery1764000023000,
+  CreateSavedViews1764000025000,
 ];

@@ -69,7 +69,7 @@ describe('a response link in a browser', () => {
     caseId = held[held.length - 1];
     await signIn(page, 'worker-vilnius');
     await page.goto('/queue');
-    expect(await page.locator('#queue tbody tr').first().locator('th a').getAttribute('href')).not.toBe(`/cases/${caseId}`);
+    expect(await page.locator('#queue li.card').first().locator('h3 a').getAttribute('href')).not.toBe(`/cases/${caseId}`);
     linkPath = await printLetter(caseId);
   });
 
@@ -97,10 +97,10 @@ describe('a response link in a browser', () => {
     await signIn(page, 'worker-vilnius');
     await page.goto('/queue');
     await expectAccessible();
-    const first = page.locator('#queue tbody tr').first();
-    expect(await first.locator('th a').getAttribute('href')).toBe(`/cases/${caseId}`);
+    const first = page.locator('#queue li.card').first();
+    expect(await first.locator('h3 a').getAttribute('href')).toBe(`/cases/${caseId}`);
     expect(await first.locator('.help-requested').textContent()).toMatch(/^Paprašė pagalbos \d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
-    await first.locator('th a').click();
+    await first.locator('h3 a').click();
     await page.waitForURL(`**/cases/${caseId}`);
     await expectAccessible();
     expect(await page.locator('#help-requested').count()).toBe(1);

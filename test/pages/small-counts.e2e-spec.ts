@@ -119,26 +119,33 @@ describe('small counts on the pages', () => {
     expect(facts(await page(`/admin/extracts/uploads/${uploadId}`, 'admin'))).toEqual(expect.arrayContaining(['3', '2']));
   });
 
-  it("shows the coordinator's board a worker's small load and the small backlog as \"<5\", with no bar to read it from", async () => {
+  it("shows the coordinator's board the real loads and backlog of their own team, small ones included (not statistics)", async () => {
     const html = await page('/caseload', 'coordinator57');
+    // Only workers are offered as assignees, and the list says how many pages of cases there are.
+    const offered = [...(/<select id="to-[0-9]+"[^>]*>(.*?)<\/select>/.exec(html)?.[1] ?? '').matchAll(/<option[^>]*>([^<]*)<\/option>/g)].map((o) => o[1]);
+    expect(offered.length).toBeGreaterThan(0);
+    expect(offered).not.toContain('coordinator57');
+    expect(html).toMatch(/id="open-cases-page">1 puslapis iš 1 \([0-9]+ bylų\)/);
+    const unassignedOnly = await page('/caseload?holder=nobody&sort=window&dir=desc', 'coordinator57');
+    expect(unassignedOnly).toContain('id="open-cases-page">1 puslapis iš 1 (3 bylų)');
     const loads = Object.fromEntries(tableRows(html, 'loads').map((r) => [r.cells[0], r.cells.slice(1)]));
     expect(loads.busy).toEqual(['12', '40', '12', '30%']);
-    expect(loads.light).toEqual(['<5', '40', '<5', '<5']);
+    expect(loads.light).toEqual(['2', '40', '2', '5%']);
     expect(html).toContain('aria-label="Krūvis busy"');
-    expect(html).not.toMatch(/aria-label="[^"]* light"/);
-    expect(cellText(/<dd id="backlog-unassigned">([^<]*)<\/dd>/.exec(html)![1])).toBe('<5');
+    expect(html).toContain('aria-label="Krūvis light"');
+    expect(cellText(/<dd id="backlog-unassigned">([^<]*)<\/dd>/.exec(html)![1])).toBe('3');
     const unassigned = await db.query<{ n: string }>(`SELECT count(*) AS n FROM cases WHERE municipality = $1 AND status = 'NEW'`, [M]);
     expect(Number(unassigned[0].n)).toBe(3);
   });
 
-  it("shows the auditor the reveal volumes the API computes, unusual ones highlighted, small ones as \"<5\"", async () => {
+  it("shows the auditor the reveal volumes the API computes, unusual ones highlighted, small ones as they are", async () => {
     const api = await request(app.getHttpServer()).get('/api/outreach/reveals/volume').set('Cookie', agents.auditor.cookie).expect(200);
     const workers = api.body.workers as Array<{ username: string; reveals: number; cases: number; flagged: boolean; why: string[] }>;
     expect(workers.map((w) => [w.username, w.reveals, w.flagged])).toEqual([['busy', 40, true], ['steady', 6, false], ['quiet', 4, false], ['light', 3, false]]);
 
     const rows = tableRows(await page('/audit/reveals', 'auditor'), 'reveal-volumes');
     expect(rows.map((r) => [r.cells[0], r.cells[1], r.cells[2], r.unusual])).toEqual(
-      workers.map((w) => [w.username, M, w.reveals < 5 ? '<5' : String(w.reveals), w.flagged]),
+      workers.map((w) => [w.username, M, String(w.reveals), w.flagged]),
     );
     expect(rows[0].cells[5]).toContain(workers[0].why[0]);
 

@@ -6,9 +6,13 @@ export const SMALL_COUNT_LIMIT = 5;
 
 export type ShownCount = number | '<5';
 
-/** Whether a count must be hidden from a viewer who does not see small counts. */
+/**
+ * Whether a count must be hidden from a viewer who does not see small counts: 1 to 4. A zero is shown:
+ * nobody is in an empty cell, so it discloses no one (docs/suppression.md), and a shown zero is never
+ * a reason to hide its neighbours (complementary suppression).
+ */
 export function isSmallCount(count: number): boolean {
-  return count < SMALL_COUNT_LIMIT;
+  return count > 0 && count < SMALL_COUNT_LIMIT;
 }
 
 /** The count as a viewer may see it: the number, or "<5" when it is small and the viewer must not see it. */

@@ -67,6 +67,9 @@ export interface AutoAssignment {
 
 const NOTE_MAX = 500;
 
+/** The advisory lock a holder's caseload is counted under (see CaseWorkService.roomFor). */
+export const holderLockKey = (userId: string): string => `outreach:holder:${userId}`;
+
 export function caseChange(c: CaseRow): CaseChange {
   return {
     caseId: c.id,
@@ -109,6 +112,7 @@ export class CaseWorkService {
     if (actor.role !== 'WORKER' && actor.role !== 'COORDINATOR') throw DomainError.forbidden('Only workers and coordinators take cases');
     const municipality = actor.municipality!;
     return this.db.transaction(outreachScope(actor), async (m) => {
+      await this.roomFor(m, actor.userId, 1, 'you');
       const c = await this.cases.claimNext(m, municipality, actor.userId);
       if (!c) throw DomainError.conflict(`no unassigned case left to claim in ${municipality}`, { municipality });
       await this.audit.record(m, caseEntry(actor, c, 'case.claimed', { to: actor.userId, priority: c.priority }));
@@ -121,6 +125,8 @@ export class CaseWorkService {
     assertPerson(actor, 'hold cases');
     if (actor.role !== 'WORKER' && actor.role !== 'COORDINATOR') throw DomainError.forbidden('Only workers and coordinators take cases');
     return this.db.transaction(outreachScope(actor), async (m) => {
+      // The holder's lock before the case's row: every path takes them in this order, so none waits in a cycle.
+      await this.roomFor(m, actor.userId, 1, 'you');
       const c = await this.cases.find(m, caseId, 'update');
       if (!c) throw caseNotFound(caseId);
       if (c.version !== version) throw DomainError.conflict(`case ${caseId} changed since you read it (version ${version}, now ${c.version}): reload it and try again`, { caseId, expectedVersion: version, version: c.version });
@@ -133,27 +139,19 @@ export class CaseWorkService {
   }
 
   /**
-   * A coordinator gives a case to a worker (or to themselves): NEW → ASSIGNED, or a reassignment of an
-   * assigned case, which keeps its status and history. `version` is what the coordinator saw: a case
-   * claimed or changed meanwhile is a CONFLICT, never a silent overwrite.
+   * A coordinator gives a case to a worker: NEW → ASSIGNED, or a reassignment of an assigned case, which
+   * keeps its status and history. Only workers are given cases (a coordinator balances the work; they may
+   * still claim one themselves). `version` is what the coordinator saw: a case claimed or changed meanwhile
+   * is a CONFLICT, never a silent overwrite.
    */
   async assign(actor: OutreachActor, caseId: number, toUserId: string, version: number): Promise<CaseChange> {
     return this.db.transaction(outreachScope(actor), async (m) => {
-      const current = await caseForRead(this.cases, m, actor, caseId, 'update');
+      const current = await caseForRead(this.cases, m, actor, caseId);
       const step = current.status === 'NEW' ? 'assign' : 'reassign';
+      await this.assigneeCheck(m, toUserId, current.municipality);
+      await this.roomFor(m, toUserId, 1, 'that worker');
       const c = await caseForStep(this.cases, m, actor, caseId, step, version);
       if (c.assignedTo === toUserId) throw DomainError.conflict(`case ${caseId} is already held by that user`, { caseId });
-      const holder = await this.cases.holder(m, toUserId);
-      if (holder?.kind === 'SERVICE') throw DomainError.validation('userId is a service account, which acts for no person and cannot hold cases');
-      if (!holder || holder.disabled || holder.municipality !== c.municipality || (holder.role !== 'WORKER' && holder.role !== 'COORDINATOR')) {
-        throw DomainError.validation(`userId must be an enabled worker or coordinator of ${c.municipality}`);
-      }
-      if (holder.role === 'WORKER' && holder.caseloadLimit !== null) {
-        const load = await this.cases.openLoad(m, toUserId);
-        if (load >= holder.caseloadLimit) {
-          throw DomainError.conflict(`that worker already holds ${load} open cases, their caseload limit of ${holder.caseloadLimit}`, { load, caseloadLimit: holder.caseloadLimit });
-        }
-      }
       const updated = await this.cases.assign(m, caseId, toUserId, c.status === 'NEW' ? 'ASSIGNED' : c.status);
       const details = { to: toUserId, from: c.assignedTo, mode: step === 'assign' ? 'manual' : 'reassign' };
       await this.cases.event(m, c, actor.userId, step === 'assign' ? 'ASSIGNED' : 'REASSIGNED', details);
@@ -176,6 +174,10 @@ export class CaseWorkService {
     const started = Date.now();
     const result = await this.db.transaction(outreachScope(actor), async (m) => {
       await advisoryXactLock(m, `outreach:assign:${target}`);
+      const listed = await this.cases.assignableWorkers(m, target);
+      // Each worker's own lock (in id order, as listed), then their load read again under it: a claim or
+      // an assignment that committed meanwhile is counted, and none can slip in until this one commits.
+      for (const w of listed) await advisoryXactLock(m, holderLockKey(w.userId));
       const workers = await this.cases.assignableWorkers(m, target);
       const room = workers.reduce((n, w) => n + Math.max(0, w.caseloadLimit - w.open), 0);
       const backlog = await this.cases.lockBacklog(m, target, room);
@@ -343,6 +345,41 @@ export class CaseWorkService {
     if (!(actor.role === 'ADMIN' || isSystem(actor))) throw DomainError.forbidden('Only an administrator lists opt-outs');
     assertNationalOptOuts(actor, 'Reading the national opt-outs');
     return this.db.transaction(outreachScope(actor), (m) => this.cases.optOuts(m, active, Math.min(Math.max(limit, 1), 500)));
+  }
+
+  /**
+   * A worker may be given a case: an enabled WORKER account of the case's municipality (not a
+   * coordinator, not a service account). Refused with VALIDATION_FAILED, as a wrong field is.
+   */
+  async assigneeCheck(m: EntityManager, userId: string, municipality: string): Promise<void> {
+    const holder = await this.cases.holder(m, userId);
+    if (holder?.kind === 'SERVICE') throw DomainError.validation('userId is a service account, which acts for no person and cannot hold cases');
+    if (!holder || holder.disabled || holder.municipality !== municipality || holder.role !== 'WORKER') {
+      throw DomainError.validation(`userId must be an enabled worker of ${municipality}: cases are given to workers only`);
+    }
+  }
+
+  /**
+   * Locks `userId` as a holder for the rest of the transaction and checks that `adding` more cases fit
+   * under their caseload limit. Every way of taking a case (claim, claim-next, assign, automatic and bulk
+   * assignment) goes through here before it locks a case, so parallel takers queue on the holder's lock
+   * and each reads the load the previous one committed: the limit holds exactly. No limit (null) is no
+   * limit. Returns the load before the change.
+   */
+  async roomFor(m: EntityManager, userId: string, adding: number, who: string): Promise<{ load: number; caseloadLimit: number | null }> {
+    await advisoryXactLock(m, holderLockKey(userId));
+    const holder = await this.cases.holder(m, userId);
+    const load = await this.cases.openLoad(m, userId);
+    const caseloadLimit = holder?.caseloadLimit ?? null;
+    if (caseloadLimit !== null && load + adding > caseloadLimit) {
+      const subject = who === 'you' ? 'you already hold' : `${who} already holds`;
+      throw DomainError.conflict(`${subject} ${load} open cases against a caseload limit of ${caseloadLimit}: ${adding === 1 ? 'one more' : `${adding} more`} would pass it`, {
+        load,
+        caseloadLimit,
+        adding,
+      });
+    }
+    return { load, caseloadLimit };
   }
 
   private nextDate(value: string | null | undefined): string | null {

@@ -43,3 +43,7 @@ export { OutcomeImportService, checkFile as checkOutcomesFile } from './outcome-
 export type { OutcomeImportDone, OutcomeImportRefused, OutcomeImportResult } from './outcome-import/outcome-import.service';
 export { OUTCOME_COLUMNS, checkRow as checkOutcomeRow, readHeader as readOutcomesHeader, vilniusDate } from './outcome-import/outcome-rows';
 export type { OutcomeRow } from './outcome-import/outcome-rows';
+export { WorkListsService, BULK_ACTIONS, BULK_MAX } from './work-lists/work-lists.service';
+export type { BulkAction, BulkOutcome, BulkPreview, BulkPreviewRow, WorkListResult } from './work-lists/work-lists.service';
+export { WORK_LIST_PAGES, WORK_LIST_SORTS, checkWorkListFilter, filterQuery, parsePageNumber, parseWorkListFilter, workListFilterSchema } from './work-lists/work-list-filter';
+export type { WorkListFilter, WorkListPage, WorkListSort } from './work-lists/work-list-filter';

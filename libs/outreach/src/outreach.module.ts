@@ -16,6 +16,8 @@ import { ResponseLinksRepository } from './response-links/response-links.reposit
 import { ResponseLinksService } from './response-links/response-links.service';
 import { RevealsRepository } from './reveals.repository';
 import { SubjectCasesModule } from './subject-cases.module';
+import { WorkListsRepository } from './work-lists/work-lists.repository';
+import { WorkListsService } from './work-lists/work-lists.service';
 
 /**
  * Case work: assignment, the daily queue, contact reveal, attempts, outcomes, referrals, opt-outs and
@@ -38,7 +40,9 @@ import { SubjectCasesModule } from './subject-cases.module';
     ResponseLinksRepository,
     ResponseLinkLimits,
     ResponseLinksService,
+    WorkListsRepository,
+    WorkListsService,
   ],
-  exports: [CaseWorkService, CaseQueueService, ReferralsService, ContactRevealService, OutcomeImportService, ResponseLinksService],
+  exports: [WorkListsService, CaseWorkService, CaseQueueService, ReferralsService, ContactRevealService, OutcomeImportService, ResponseLinksService],
 })
 export class OutreachModule {}

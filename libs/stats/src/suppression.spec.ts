@@ -46,20 +46,22 @@ describe('small-cell suppression of a table with its totals', () => {
     expect(shown.rowTotals).toEqual([33]);
   });
 
-  it('hides a shown cell too when the total would show that the small cells beside it are all 0', () => {
-    expect(suppressTable(table([[0, 0, 9]]), false)).toEqual({ cells: [[SMALL, SMALL, HIDDEN]], rowTotals: [9], colTotals: [SMALL, SMALL, HIDDEN], total: 9 });
+  it('shows empty cells as 0, not "<5", and hides nothing because of them', () => {
+    expect(suppressTable(table([[0, 0, 9]]), false)).toEqual({ cells: [[0, 0, 9]], rowTotals: [9], colTotals: [0, 0, 9], total: 9 });
+    expect(suppressTable(table([[0, 5], [7, 9]]), false)).toEqual({ cells: [[0, 5], [7, 9]], rowTotals: [5, 16], colTotals: [7, 14], total: 21 });
   });
 
-  it('does not let "*" (at least 5) pin a small cell: 0 beside a hidden 5 under a shown 5 is hidden further', () => {
-    const shown = suppressTable(table([[0, 5], [7, 9]]), false);
-    expect(shown).toEqual({ cells: [[SMALL, HIDDEN], [HIDDEN, HIDDEN]], rowTotals: [HIDDEN, HIDDEN], colTotals: [7, 14], total: 21 });
+  it('keeps the one real month of a row beside empty months suppressed on its own, never hiding the zeros', () => {
+    const shown = suppressTable(table([[0, 3, 0], [6, 8, 12]]), false);
+    expect(shown.cells[0]).toEqual([0, SMALL, 0]);
+    expect(shown.rowTotals[0]).toBe(SMALL);
   });
 
   it('shows zeros and small counts as they are in the national admin view', () => {
     expect(suppressTable(table([[0, 1], [4, 30]]), true)).toEqual({ cells: [[0, 1], [4, 30]], rowTotals: [1, 34], colTotals: [4, 31], total: 35 });
   });
 
-  it('never leaves a line that adds up with exactly one suppressed member, never shows a count under 5, and never changes a shown count', () => {
+  it('never leaves a line that adds up with exactly one suppressed member, never shows a count of 1 to 4, shows every zero, and never changes a shown count', () => {
     const tables = fc.array(fc.array(fc.nat({ max: 40 }), { minLength: 3, maxLength: 3 }), { minLength: 1, maxLength: 6 });
     fc.assert(
       fc.property(tables, (cells) => {
@@ -73,7 +75,8 @@ describe('small-cell suppression of a table with its totals', () => {
           [counts.total, shown.total],
         ];
         for (const [count, value] of pairs) {
-          if (count < 5) expect(value).toBe(SMALL);
+          if (count === 0) expect(value).toBe(0);
+          else if (count < 5) expect(value).toBe(SMALL);
           else expect([count, HIDDEN]).toContain(value);
         }
       }),

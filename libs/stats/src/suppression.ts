@@ -104,7 +104,8 @@ export function suppressTable(table: CountTable, seesSmall: boolean): ShownTable
       changed = false;
       for (const l of lines) {
         if (!exposed(l)) continue;
-        const candidates = l.map((e) => e.member).filter((m) => m.state === 'shown');
+        // A zero is never hidden to protect a neighbour: "*" would claim 5 or more, and nobody is in it anyway.
+        const candidates = l.map((e) => e.member).filter((m) => m.state === 'shown' && m.value > 0);
         if (candidates.length === 0) continue;
         const pick = candidates.reduce((best, m) => (m.margin !== best.margin ? (m.margin ? best : m) : m.value < best.value ? m : best));
         pick.state = 'hidden';

@@ -126,7 +126,8 @@ export class AuditPagesController {
   @Get('reveals')
   async revealVolume(@CurrentActor() actor: Actor, @Query() query: Record<string, unknown>, @Res() res: Response): Promise<void> {
     const volume = await this.reveals.volume(actor, field(query, 'from'), field(query, 'to'));
-    renderPage(res, actor, 'audit-reveals', 'audit.reveals.title', { volume });
+    // An auditor's reveal volumes are the people they audit: real numbers (docs/suppression.md).
+    renderPage(res, actor, 'audit-reveals', 'audit.reveals.title', { volume }, { seesSmallCounts: true });
   }
 }
 

@@ -1,9 +1,9 @@
 import { Body, Controller, Get, Param, ParseIntPipe, Post, Query, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Actor, CurrentActor, Roles } from '@tiltas/access';
-import { DomainError, ErrorCode, isSmallCount, seesSmallCounts } from '@tiltas/common';
+import { DomainError, ErrorCode } from '@tiltas/common';
 import { LETTER_LANGUAGES, LetterTemplatesService, MESSAGE_KINDS } from '@tiltas/letters';
-import { CaseQueueService, CaseWorkService, CreatedServiceToken, ReferralsService, SERVICE_KINDS, ServiceFields, ServiceKind } from '@tiltas/outreach';
+import { CaseQueueService, CaseWorkService, CreatedServiceToken, ReferralsService, SERVICE_KINDS, ServiceFields, ServiceKind, WORK_LIST_SORTS, WorkListsService, filterQuery, parsePageNumber, parseWorkListFilter } from '@tiltas/outreach';
 import type { Response } from 'express';
 import { field, renderPage } from './page-render';
 
@@ -38,17 +38,23 @@ export class CoordinationPagesController {
     private readonly work: CaseWorkService,
     private readonly referrals: ReferralsService,
     private readonly templates: LetterTemplatesService,
+    private readonly lists: WorkListsService,
   ) {}
 
   @Get('caseload')
   @Roles('COORDINATOR')
   async board(@CurrentActor() actor: Actor, @Query() query: Record<string, unknown>, @Res() res: Response): Promise<void> {
-    await this.renderBoard(res, actor, { assigned: field(query, 'assigned') ?? null, error: null });
+    await this.renderBoard(res, actor, { assigned: field(query, 'assigned') ?? null, error: null }, 200, query);
   }
 
-  private async renderBoard(res: Response, actor: Actor, extra: { assigned: string | null; error: string | null }, status = 200): Promise<void> {
-    const [board, open] = await Promise.all([this.queue.board(actor), this.queue.list(actor, { status: 'OPEN', limit: 100 })]);
+  private async renderBoard(res: Response, actor: Actor, extra: { assigned: string | null; error: string | null }, status = 200, query: Record<string, unknown> = {}): Promise<void> {
+    const filter = parseWorkListFilter(query);
+    const pageNumber = parsePageNumber(field(query, 'page'));
+    const [board, list, assignees] = await Promise.all([this.queue.board(actor), this.lists.list(actor, 'caseload', filter, pageNumber), this.lists.assignees(actor)]);
+    const open = list.items;
     const names = new Map(board.workers.map((w) => [w.userId, w.username]));
+    const keep = filterQuery(filter);
+    const at = (n: number): string => `/caseload?${keep ? `${keep}&` : ''}page=${n}`;
     renderPage(
       res,
       actor,
@@ -60,14 +66,21 @@ export class CoordinationPagesController {
           ...w,
           over: w.caseloadLimit !== null && w.open > w.caseloadLimit,
           load: w.caseloadLimit ? Math.min(100, Math.round((w.open / w.caseloadLimit) * 100)) : 0,
-          // A load bar against a known limit would give a small count away: it is shown only beside the number.
-          showsLoad: seesSmallCounts(actor) || !isSmallCount(w.open),
+          // The coordinator's own team: the load bar shows small loads too (docs/suppression.md).
+          showsLoad: true,
         })),
         cohorts: Object.entries(board.backlog.byCohort).map(([cohort, n]) => ({ cohort, n })),
         cases: open.map((c) => ({ ...c, holder: c.assignedTo ? (names.get(c.assignedTo) ?? c.assignedTo) : null })),
+        // Only workers are offered as assignees: cases are given to workers, never to coordinators.
+        assignees,
+        list: { total: list.total, page: list.pageNumber, pages: list.pages, prev: list.pageNumber > 1 ? at(list.pageNumber - 1) : null, next: list.pageNumber < list.pages ? at(list.pageNumber + 1) : null },
+        filter,
+        holders: ['anyone', 'nobody', 'me'].map((h) => ({ value: h, selected: (filter.holder ?? 'anyone') === h })),
+        sorts: WORK_LIST_SORTS.map((v) => ({ value: v, selected: (filter.sort ?? 'urgency') === v })),
         ...extra,
       },
-      { status },
+      // The coordinator's own team and backlog: real numbers (docs/suppression.md), not statistics that leave it.
+      { status, seesSmallCounts: true },
     );
   }
 

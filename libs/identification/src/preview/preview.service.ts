@@ -57,7 +57,8 @@ export function shownPreview(preview: Preview): ShownPreview {
     total: show(preview.total),
     byMunicipality: preview.byMunicipality.map((r) => ({ municipality: r.municipality, found: show(r.found), adds: show(r.adds), drops: show(r.drops) })),
     funnel: preview.funnel.map((s) => ({ label: s.label, remaining: show(s.remaining) })),
-    diff: preview.diff && { criterionId: preview.diff.criterionId, activeVersion: preview.diff.activeVersion, adds: show(preview.diff.adds), drops: show(preview.diff.drops) },
+    // The diff is what will change on the team's own lists: real numbers (docs/suppression.md).
+    diff: preview.diff && { criterionId: preview.diff.criterionId, activeVersion: preview.diff.activeVersion, adds: preview.diff.adds, drops: preview.diff.drops },
   };
 }
 
