@@ -142,7 +142,13 @@ export class ContactRevealService {
     if (minutes === 0) return null;
     const now = this.clock.now();
     const shown = await this.db.transaction(outreachScope(actor), async (m) => {
-      const c = await caseForStep(this.cases, m, actor, caseId, 'reveal');
+      // A case the worker no longer holds, or one closed since, shows nothing again (and is no error here:
+      // the case page says what became of it).
+      const c = await caseForStep(this.cases, m, actor, caseId, 'reveal').catch((err: unknown) => {
+        if (err instanceof DomainError) return null;
+        throw err;
+      });
+      if (!c) return null;
       const earlier = await this.reveals.latestOwn(m, c.id, actor.userId, minutes, LETTER_REVEAL_PURPOSE);
       if (!earlier) return null;
       const contact = await this.vault.open(c.pseudonym, m);
