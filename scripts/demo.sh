@@ -21,9 +21,12 @@ nation="var/demo/nation-${seed}-${people}-${as_of}"
 admin_url="$(node -e 'const u=new URL(process.argv[1]); u.pathname="/postgres"; console.log(u.toString())' "$DATABASE_URL")"
 node scripts/check-services.js "$admin_url" "$REDIS_URL"
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  say "Installing dependencies (npm ci)"
+if why="$(node scripts/needs-install.js)"; then
+  say "Installing dependencies (npm ci: ${why})"
   npm ci --no-audit --no-fund --loglevel=error
+  node scripts/needs-install.js --record
+else
+  say "Dependencies are current (package-lock.json unchanged): skipping npm ci"
 fi
 
 say "Building"
@@ -74,7 +77,21 @@ node dist/apps/worker/apps/worker/src/main.js > var/log/worker.log 2>&1 &
 worker_pid=$!
 node dist/apps/api/apps/api/src/main.js > var/log/api.log 2>&1 &
 api_pid=$!
-trap 'kill $api_pid $worker_pid 2>/dev/null; wait 2>/dev/null; echo; echo "Tiltas stopped."' INT TERM EXIT
+# One stop, whatever ends the demo (Ctrl-C, a TERM to npm or to this script, npm's process going away):
+# the traps are cleared first, so the api and the worker get one TERM each, then time to shut down.
+stopped=0
+stop() {
+  [ "$stopped" = 1 ] && return
+  stopped=1
+  trap - INT TERM EXIT HUP
+  kill -TERM "$api_pid" "$worker_pid" 2>/dev/null || true
+  wait "$api_pid" "$worker_pid" 2>/dev/null || true
+  echo
+  echo "Tiltas stopped."
+}
+trap 'stop; exit 130' INT
+trap 'stop; exit 143' TERM HUP
+trap stop EXIT
 
 for _ in $(seq 1 60); do
   curl -fsS "http://127.0.0.1:${PORT}/health/ready" >/dev/null 2>&1 && break
@@ -96,4 +113,12 @@ ${signins}
 
 Ctrl-C stops the api and the worker.
 MSG
-wait $api_pid
+# npm's process is our parent: when it is gone (killed on its own), the demo stops too. `sleep & wait`
+# keeps the traps prompt.
+parent=$PPID
+while kill -0 "$api_pid" 2>/dev/null && kill -0 "$worker_pid" 2>/dev/null; do
+  kill -0 "$parent" 2>/dev/null || break
+  sleep 1 & wait $! || true
+done
+kill -0 "$api_pid" 2>/dev/null || echo "The api stopped: see var/log/api.log"
+kill -0 "$worker_pid" 2>/dev/null || echo "The worker stopped: see var/log/worker.log"

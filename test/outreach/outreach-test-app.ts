@@ -29,6 +29,8 @@ export interface Agent {
   put(path: string, body?: object): request.Test;
   patch(path: string, body?: object): request.Test;
   delete(path: string): request.Test;
+  /** Follows a page form's 303 as a browser would: a GET of its location with the flash cookie the post left. */
+  follow(res: request.Response): request.Test;
 }
 
 export async function signIn(app: NestExpressApplication, username: string): Promise<Agent> {
@@ -42,5 +44,11 @@ export async function signIn(app: NestExpressApplication, username: string): Pro
     put: (path, body = {}) => http().put(path).set('Cookie', cookie).set('X-CSRF-Token', csrf).send(body),
     patch: (path, body = {}) => http().patch(path).set('Cookie', cookie).set('X-CSRF-Token', csrf).send(body),
     delete: (path) => http().delete(path).set('Cookie', cookie).set('X-CSRF-Token', csrf),
+    follow: (res) => {
+      const flash = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('tiltas_flash='))?.split(';')[0];
+      return http()
+        .get(String(res.headers.location))
+        .set('Cookie', flash ? `${cookie}; ${flash}` : cookie);
+    },
   };
 }

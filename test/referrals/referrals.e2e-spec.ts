@@ -113,8 +113,12 @@ describe('referrals to the end', () => {
     let referral: number;
 
     it('answers a referral form without a service with a form error, not a 500', async () => {
-      const res = await worker.post(`/cases/${youth}/referrals`).type('form').send({ note: 'forgot the service' }).set('Accept', 'text/html').expect(400);
+      // Post/Redirect/Get: the refusal comes back on the case page the post redirects to, once.
+      const post = await worker.post(`/cases/${youth}/referrals`).type('form').send({ note: 'forgot the service' }).set('Accept', 'text/html').expect(303);
+      const res = await worker.follow(post).set('Accept', 'text/html').expect(200);
       expect(res.text).toContain('Choose the service to refer the person to');
+      // Shown once: a refresh is a plain case page.
+      expect((await worker.get(`/cases/${youth}`).set('Accept', 'text/html').expect(200)).text).not.toContain('Choose the service to refer the person to');
       await worker.post(`/api/outreach/cases/${youth}/referrals`, {}).expect(400);
       expect(await db.query(`SELECT 1 FROM referral`)).toEqual([]);
     });
@@ -156,7 +160,8 @@ describe('referrals to the end', () => {
       const bare = await worker.patch(`/api/outreach/referrals/${other}`, { status: 'REJECTED' }).expect(400);
       expect(bare.body.message).toContain('REJECTED needs the reason');
       await worker.patch(`/api/outreach/referrals/${other}`, { status: 'ACCEPTED', rejectReason: 'NO_CAPACITY' }).expect(400);
-      const page = await worker.post(`/cases/${youth}/referrals/${other}/status`).type('form').send({ status: 'REJECTED', rejectReason: '' }).set('Accept', 'text/html').expect(400);
+      const post = await worker.post(`/cases/${youth}/referrals/${other}/status`).type('form').send({ status: 'REJECTED', rejectReason: '' }).set('Accept', 'text/html').expect(303);
+      const page = await worker.follow(post).set('Accept', 'text/html').expect(200);
       expect(page.text).toContain('REJECTED needs the reason');
       await worker.patch(`/api/outreach/referrals/${other}`, { status: 'REJECTED', rejectReason: 'NO_CAPACITY' }).expect(200);
       const [row] = await db.query<{ status: string; reject_reason: string }>(`SELECT status, reject_reason FROM referral WHERE id = $1`, [other]);

@@ -266,6 +266,57 @@ export class UsersService {
     });
   }
 
+  /**
+   * Gives a user another role (and, for a municipal role, a municipality). A municipal administrator
+   * changes users of their own municipality only and keeps them there; nobody changes their own role (an
+   * administrator cannot lock themselves out, nor raise themselves). A service account keeps a role a
+   * service account may have. The user's sessions end, so every page they see is the new role's.
+   */
+  async changeRole(username: string, input: { role: string; municipality?: string | null }, by: DbScope = SYSTEM_SCOPE('cli')): Promise<UserSummary> {
+    if (!isRole(input.role)) throw DomainError.validation('The role cannot be changed', { problems: { role: 'must be one of WORKER, COORDINATOR, AUDITOR, ADMIN' } });
+    const role: Role = input.role;
+    const changed = await this.db.transaction(by, async (manager) => {
+      const user = await this.users.findByUsername(username, manager);
+      if (!user || (by.scope === 'municipal' && user.municipality !== by.municipality)) throw DomainError.notFound('user');
+      if (user.id === by.actor) throw DomainError.forbidden('Nobody changes their own role: another administrator does');
+      const municipality = input.municipality === undefined ? user.municipality : input.municipality;
+      if (by.scope === 'municipal' && municipality !== by.municipality) throw DomainError.forbidden('A municipal administrator keeps users in their own municipality');
+      const problem = roleMunicipalityProblem(role, municipality);
+      if (problem) throw DomainError.validation('The role cannot be changed', { problems: { municipality: problem } });
+      if (user.kind === 'SERVICE' && !SERVICE_ACCOUNT_ROLES.includes(role)) {
+        throw DomainError.validation('The role cannot be changed', { problems: { role: `a service account is ${SERVICE_ACCOUNT_ROLES.join(' or ')}` } });
+      }
+      if (user.role === role && user.municipality === municipality) return { user, changed: false };
+      const caseloadLimit = role === 'WORKER' ? (user.caseloadLimit ?? DEFAULT_CASELOAD_LIMIT) : null;
+      await this.users.update(user.id, { role, municipality, caseloadLimit }, manager);
+      await this.record(manager, by, 'user.role_changed', user.id, { from: { role: user.role, municipality: user.municipality }, to: { role, municipality } });
+      return { user: Object.assign(user, { role, municipality, caseloadLimit }), changed: true };
+    });
+    if (changed.changed) await this.sessions.destroyAllForUser(changed.user.id);
+    return toSummary(changed.user);
+  }
+
+  /**
+   * Gives a user a new generated password, returned once to hand over; their sessions end and any lockout
+   * is lifted. Only for people who sign in with a password (not single sign-on users, not service accounts).
+   */
+  async resetPassword(username: string, by: DbScope = SYSTEM_SCOPE('cli')): Promise<{ user: UserSummary; password: string }> {
+    const password = generatePassword();
+    const passwordHash = await hashPassword(password);
+    const user = await this.db.transaction(by, async (manager) => {
+      const found = await this.users.findByUsername(username, manager);
+      if (!found || (by.scope === 'municipal' && found.municipality !== by.municipality)) throw DomainError.notFound('user');
+      if (found.kind === 'SERVICE') throw DomainError.validation('A service account has no password: it signs in with its tokens only');
+      if (found.oidcSubject) throw DomainError.validation('This user signs in through single sign-on: their password is not kept here');
+      await this.users.update(found.id, { passwordHash }, manager);
+      await this.record(manager, by, 'user.password_reset', found.id, {});
+      await this.throttle.clearAccount(found.username);
+      return found;
+    });
+    await this.sessions.destroyAllForUser(user.id);
+    return { user: toSummary(user), password };
+  }
+
   /** The user a session or token acts for, if they may still act. */
   async findActive(id: string): Promise<UserEntity | null> {
     const user = await this.users.findById(id);

@@ -90,6 +90,8 @@ export interface AppConfig {
   readonly outreach: {
     readonly unreachableAfterAttempts: number;
     readonly revealsPerHour: number;
+    /** Minutes after a reveal during which the worker who made it sees the contacts again as a logged view, without a new reveal. */
+    readonly revealReviewMinutes: number;
     /** Days a partner organisation's signed referral link stays valid. */
     readonly referralLinkDays: number;
     /** The response link in every letter, email and SMS (docs/response-links.md). */
@@ -283,6 +285,7 @@ const schema = z.object({
   RELIST_AFTER_UNREACHABLE_DAYS: int(0, 3650).default(90),
   UNREACHABLE_AFTER_ATTEMPTS: int(1, 50).default(3),
   REVEALS_PER_HOUR: int(1, 10_000).default(60),
+  REVEAL_REVIEW_MINUTES: int(0, 24 * 60).default(15),
   REFERRAL_LINK_DAYS: int(1, 365).default(30),
   RESPONSE_LINK_SECRET: z.string().optional(),
   RESPONSE_LINK_DAYS: int(1, 365).default(60),
@@ -511,7 +514,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       uploadStuckHours: raw.UPLOAD_STUCK_HOURS,
     },
     identification: { cron: raw.IDENTIFY_CRON, relistAfterDays },
-    outreach: { unreachableAfterAttempts: raw.UNREACHABLE_AFTER_ATTEMPTS, revealsPerHour: raw.REVEALS_PER_HOUR, referralLinkDays: raw.REFERRAL_LINK_DAYS,
+    outreach: { unreachableAfterAttempts: raw.UNREACHABLE_AFTER_ATTEMPTS, revealsPerHour: raw.REVEALS_PER_HOUR, revealReviewMinutes: raw.REVEAL_REVIEW_MINUTES, referralLinkDays: raw.REFERRAL_LINK_DAYS,
       responseLink: {
         days: raw.RESPONSE_LINK_DAYS,
         maxPerLink: raw.RESPONSE_LINK_MAX_PER_LINK,

@@ -3,7 +3,7 @@ import { Actor, actorScope } from '@tiltas/access';
 import { AuditService } from '@tiltas/audit';
 import { Clock, DomainError } from '@tiltas/common';
 import { DatabaseService } from '@tiltas/database';
-import { ContactRevealService, IssuedLink, ResponseLinksService, vilniusDate } from '@tiltas/outreach';
+import { ContactRevealService, IssuedLink, LETTER_REVEAL_PURPOSE, ResponseLinksService, vilniusDate } from '@tiltas/outreach';
 import { caseIdFrom, heldCase } from './case-holder';
 import { LetterTemplatesService } from './letter-templates.service';
 import { LettersRepository } from './letters.repository';
@@ -30,7 +30,7 @@ export function responseBlock(link: IssuedLink): ResponseLinkBlock {
  * printing carries a response link of its own, with its QR code.
  */
 /** The reveal log's purpose for a printed letter (the worker states none: printing is the purpose). */
-const LETTER_PURPOSE = 'invitation letter printed';
+const LETTER_PURPOSE = LETTER_REVEAL_PURPOSE;
 
 @Injectable()
 export class InvitationLetterService {

@@ -37,7 +37,16 @@ export interface RevealedContact {
   readonly revealedAt: string;
   /** Reveals left to this worker in the current hour. */
   readonly revealsLeftThisHour: number;
+  /** The reveal this showing belongs to (a re-view shows the same reveal again). */
+  readonly revealId: number;
+  /** Set when this is a logged re-view of an earlier reveal rather than the reveal itself. */
+  readonly reviewedAt: string | null;
+  /** Until when the same reveal may be viewed again without a new one. */
+  readonly reviewableUntil: string;
 }
+
+/** The purpose a printed letter writes to the reveal log: a disclosure, never a reveal to re-view. */
+export const LETTER_REVEAL_PURPOSE = 'invitation letter printed';
 
 export interface RevealVolume {
   readonly from: string;
@@ -94,13 +103,14 @@ export class ContactRevealService {
       const fields = [...(contact ? presentFields(contact) : []), ...(callbackPhone ? ['callbackPhone'] : [])];
       // The stated purpose is free text: it stays in the reveal row the entry names, out of the hash chain.
       await this.audit.record(m, caseEntry(actor, c, 'contact.revealed', { revealId, found: contact !== null, fields }));
-      return { kind: 'opened' as const, contact, callbackPhone, used };
+      return { kind: 'opened' as const, contact, callbackPhone, used, revealId };
     });
     if (outcome.kind === 'limited') {
       throw new DomainError(ErrorCode.RATE_LIMITED, `at most ${limit} contact reveals per hour: try again after the hour turns`, { limitPerHour: limit });
     }
-    const { contact, callbackPhone, used } = outcome;
+    const { contact, callbackPhone, used, revealId } = outcome;
     if (!contact) throw DomainError.notFound(`contact details for case ${caseId} in the active contacts extract`);
+    const now = this.clock.now();
     return {
       caseId,
       givenName: contact.given_name,
@@ -111,8 +121,61 @@ export class ContactRevealService {
       postalCode: contact.postal_code,
       language: contact.language,
       callbackPhone,
-      revealedAt: this.clock.now().toISOString(),
+      revealedAt: now.toISOString(),
       revealsLeftThisHour: Math.max(0, limit - used),
+      revealId,
+      reviewedAt: null,
+      reviewableUntil: new Date(now.getTime() + this.config.outreach.revealReviewMinutes * 60_000).toISOString(),
+    };
+  }
+
+  /**
+   * The same reveal shown again: the worker's own latest reveal of this case (one that found details, not a
+   * printed letter) made within REVEAL_REVIEW_MINUTES, while they still hold the case. The vault is opened
+   * again and the view is logged (`contact.reviewed`, naming the reveal) in the same transaction, but the
+   * hourly budget is not spent. Null when there is no such reveal: a new reveal, with its purpose, is needed.
+   */
+  async review(actor: OutreachActor, caseId: number): Promise<RevealedContact | null> {
+    assertPerson(actor, 'view contact details');
+    if (actor.role !== 'WORKER' && actor.role !== 'COORDINATOR') return null;
+    const minutes = this.config.outreach.revealReviewMinutes;
+    if (minutes === 0) return null;
+    const now = this.clock.now();
+    const shown = await this.db.transaction(outreachScope(actor), async (m) => {
+      // A case the worker no longer holds, or one closed since, shows nothing again (and is no error here:
+      // the case page says what became of it).
+      const c = await caseForStep(this.cases, m, actor, caseId, 'reveal').catch((err: unknown) => {
+        if (err instanceof DomainError) return null;
+        throw err;
+      });
+      if (!c) return null;
+      const earlier = await this.reveals.latestOwn(m, c.id, actor.userId, minutes, LETTER_REVEAL_PURPOSE);
+      if (!earlier) return null;
+      const contact = await this.vault.open(c.pseudonym, m);
+      if (!contact) return null;
+      const left = await this.responses.latestPhone(m, c.id);
+      const callbackPhone = left ? this.vault.openDetail(c.pseudonym, left.sealed, left.keyId) : null;
+      const fields = [...presentFields(contact), ...(callbackPhone ? ['callbackPhone'] : [])];
+      await this.audit.record(m, caseEntry(actor, c, 'contact.reviewed', { revealId: earlier.id, fields }));
+      return { contact, callbackPhone, earlier };
+    });
+    if (!shown) return null;
+    const { contact, callbackPhone, earlier } = shown;
+    return {
+      caseId,
+      givenName: contact.given_name,
+      familyName: contact.family_name,
+      phone: contact.phone,
+      email: contact.email,
+      address: contact.address,
+      postalCode: contact.postal_code,
+      language: contact.language,
+      callbackPhone,
+      revealedAt: earlier.revealedAt.toISOString(),
+      revealsLeftThisHour: Math.max(0, this.config.outreach.revealsPerHour - (await this.used(actor.userId))),
+      revealId: earlier.id,
+      reviewedAt: now.toISOString(),
+      reviewableUntil: new Date(earlier.revealedAt.getTime() + minutes * 60_000).toISOString(),
     };
   }
 
@@ -170,6 +233,12 @@ export class ContactRevealService {
         return { ...r, flagged: why.length > 0, why };
       }),
     };
+  }
+
+  /** The reveals counted so far in the worker's current clock-hour window (read only: nothing is spent). */
+  private async used(userId: string): Promise<number> {
+    const hour = this.clock.now().toISOString().slice(0, 13);
+    return Number((await this.redis.get(`${this.config.redis.prefix}:outreach:reveals:${userId}:${hour}`)) ?? 0);
   }
 
   /** Counts this reveal in the worker's current clock-hour window and returns the count so far. */

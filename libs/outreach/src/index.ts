@@ -6,7 +6,7 @@ export type { CaseDetail, CaseSummary, CaseloadBoard, DailyQueue, QueueItem } fr
 export { ReferralsService } from './referrals.service';
 export type { CreatedServiceToken, PartnerLink, PartnerReferral, ReferralMove, ReferralWithSteps } from './referrals.service';
 export type { ReferralStepView, ReferralView, ServiceFields, ServiceTokenView, ServiceView } from './referrals.repository';
-export { ContactRevealService } from './contact-reveal.service';
+export { ContactRevealService, LETTER_REVEAL_PURPOSE } from './contact-reveal.service';
 export { ResponseLinksService, RESPONSE_LINK_ACTOR } from './response-links/response-links.service';
 export type { IssuedLink, LinkState, ResponseField, ResponseInput } from './response-links/response-links.service';
 export type { CaseResponseView, LinkKind, LinkLanguage } from './response-links/response-links.repository';

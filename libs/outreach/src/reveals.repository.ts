@@ -27,6 +27,20 @@ export class RevealsRepository {
     return rows[0].id;
   }
 
+  /**
+   * The worker's own latest reveal of a case in the last `minutes` (by the database's clock, which stamps
+   * the rows), that found details and was not made for `except` (a printed letter).
+   */
+  async latestOwn(m: EntityManager, caseId: number, by: string, minutes: number, except: string): Promise<{ id: number; revealedAt: Date } | null> {
+    const rows: Array<{ id: number; revealedAt: Date }> = await m.query(
+      `SELECT id::int AS id, revealed_at AS "revealedAt" FROM contact_reveal
+       WHERE case_id = $1 AND revealed_by = $2 AND found AND purpose <> $4 AND revealed_at >= now() - make_interval(mins => $3::int)
+       ORDER BY revealed_at DESC, id DESC LIMIT 1`,
+      [caseId, by, minutes, except],
+    );
+    return rows[0] ?? null;
+  }
+
   /** Per worker and municipality between two dates (inclusive, UTC days), busiest first. */
   async volume(m: EntityManager, from: string, to: string): Promise<RevealVolumeRow[]> {
     const rows: Array<Omit<RevealVolumeRow, 'reveals' | 'cases' | 'notFound' | 'peakHourReveals'> & { reveals: string; cases: string; notFound: string; peakHourReveals: string | null }> = await m.query(

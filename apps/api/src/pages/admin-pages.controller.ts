@@ -1,11 +1,12 @@
-import { Controller, Get, Param, ParseUUIDPipe, Post, Query, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query, Req, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { Actor, ApiTokensService, CurrentActor, NationalOnly, Roles, UsersService, actorScope, signedInRequester } from '@tiltas/access';
-import { DomainError } from '@tiltas/common';
+import { Actor, ApiTokensService, CurrentActor, LANGUAGES, NationalOnly, ROLES, Roles, UsersService, actorScope, signedInRequester } from '@tiltas/access';
+import { DomainError, ErrorCode } from '@tiltas/common';
 import { OutcomeImportService, type OutcomeImportResult } from '@tiltas/outreach';
 import { ExtractsQueryService, MUNICIPALITY_CODES, REGISTER_CODES, UploadsService } from '@tiltas/registers';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
+import { PageFlash } from './page-flash';
 import { field, renderPage } from './page-render';
 
 /** Outcomes files are held in memory while they are checked: a national history is some tens of MB. */
@@ -37,6 +38,7 @@ export class AdminPagesController {
     private readonly users: UsersService,
     private readonly tokens: ApiTokensService,
     private readonly outcomes: OutcomeImportService,
+    private readonly flash: PageFlash,
   ) {}
 
   @Get('outcomes')
@@ -103,8 +105,96 @@ export class AdminPagesController {
   }
 
   @Get('users')
-  async usersPage(@CurrentActor() actor: Actor, @Res() res: Response): Promise<void> {
+  async usersPage(@CurrentActor() actor: Actor, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const flash = await this.flash.take(req, res, actor);
     const [users, tokens] = await Promise.all([this.users.listUsers(actorScope(actor)), this.tokens.list(signedInRequester(actor, 'session'))]);
-    renderPage(res, actor, 'admin-users', 'users.title', { users, tokens });
+    const national = actor.scope === 'national';
+    renderPage(res, actor, 'admin-users', 'users.title', {
+      users: users.map((u) => ({ ...u, self: u.id === actor.userId, person: u.kind === 'PERSON', passwordSignIn: u.signIn === 'password' })),
+      tokens,
+      roles: ROLES,
+      languages: LANGUAGES,
+      municipalities: national ? MUNICIPALITY_CODES : [actor.municipality],
+      national,
+      done: flash?.notice ?? null,
+      doneParams: flash?.data?.params ?? {},
+      error: flash?.error ?? null,
+      problems: flash?.data?.problems ?? null,
+      form: flash?.form ?? {},
+      // Shown once, on the page the reset or the new user redirected to; the flash that held it is gone.
+      password: flash?.data?.password ?? null,
+    });
+  }
+
+  /** Adds a person who signs in with a password; the generated password is shown once, on the page redirected to. */
+  @Post('users')
+  async addUser(@CurrentActor() actor: Actor, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    const caseload = field(body, 'caseloadLimit');
+    await this.userStep(res, actor, body, async () => {
+      const created = await this.users.addUser(
+        {
+          username: field(body, 'username') ?? '',
+          role: field(body, 'role') ?? '',
+          municipality: field(body, 'municipality') ?? null,
+          displayName: field(body, 'displayName'),
+          language: field(body, 'language'),
+          caseloadLimit: caseload === undefined ? undefined : Number(caseload),
+        },
+        actorScope(actor),
+      );
+      return { notice: 'users.done.added', data: { params: { username: created.user.username }, password: created.generatedPassword } };
+    });
+  }
+
+  @Post('users/:username/role')
+  async changeRole(@CurrentActor() actor: Actor, @Param('username') username: string, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    await this.userStep(res, actor, body, async () => {
+      const municipality = field(body, 'municipality');
+      await this.users.changeRole(username, { role: field(body, 'role') ?? '', municipality: municipality === undefined ? null : municipality }, actorScope(actor));
+      return { notice: 'users.done.roleChanged', data: { params: { username } } };
+    });
+  }
+
+  @Post('users/:username/disable')
+  async disable(@CurrentActor() actor: Actor, @Param('username') username: string, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    await this.userStep(res, actor, body, async () => {
+      const target = (await this.users.listUsers(actorScope(actor))).find((u) => u.username === username);
+      if (target && target.id === actor.userId) throw DomainError.validation('You cannot disable yourself: another administrator does');
+      await this.users.disableUser(username, actorScope(actor));
+      return { notice: 'users.done.disabled', data: { params: { username } } };
+    });
+  }
+
+  @Post('users/:username/reset-password')
+  async resetPassword(@CurrentActor() actor: Actor, @Param('username') username: string, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    await this.userStep(res, actor, body, async () => {
+      const { password } = await this.users.resetPassword(username, actorScope(actor));
+      return { notice: 'users.done.passwordReset', data: { params: { username }, password } };
+    });
+  }
+
+  @Post('users/:username/unlock')
+  async unlock(@CurrentActor() actor: Actor, @Param('username') username: string, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    await this.userStep(res, actor, body, async () => {
+      const { wasLocked } = await this.users.unlockSignIn(username, actorScope(actor));
+      return { notice: wasLocked ? 'users.done.unlocked' : 'users.done.notLocked', data: { params: { username } } };
+    });
+  }
+
+  /** Every user action: done, or refused with its reasons, and in both cases a redirect to the users page (PRG). */
+  private async userStep(res: Response, actor: Actor, body: Record<string, unknown>, work: () => Promise<{ notice: string; data: Record<string, unknown> }>): Promise<void> {
+    try {
+      const done = await work();
+      await this.flash.redirect(res, actor, '/admin/users', done);
+    } catch (err) {
+      if (!(err instanceof DomainError) || ![ErrorCode.VALIDATION_FAILED, ErrorCode.CONFLICT, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND].includes(err.code)) throw err;
+      const { _csrf: _token, ...typed } = body;
+      const problems = (err.details as { problems?: Record<string, string> } | undefined)?.problems;
+      await this.flash.redirect(res, actor, '/admin/users', {
+        error: err.message,
+        form: typed,
+        data: { problems: problems ? Object.entries(problems).map(([name, problem]) => ({ name, problem })) : null },
+      });
+    }
   }
 }

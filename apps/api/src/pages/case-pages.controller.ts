@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Inject, Param, ParseIntPipe, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Inject, Param, ParseIntPipe, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Actor, CurrentActor, Roles } from '@tiltas/access';
 import { DomainError, ErrorCode } from '@tiltas/common';
@@ -24,7 +24,8 @@ import {
   Outcome,
 } from '@tiltas/outreach';
 import { MUNICIPALITY_CODES } from '@tiltas/registers';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
+import { PageFlash } from './page-flash';
 import { field, renderPage } from './page-render';
 
 const DONE = new Set(['attempt', 'referral', 'referralMoved', 'closed', 'assigned', 'handedOver']);
@@ -54,6 +55,7 @@ export class CasePagesController {
     private readonly reveals: ContactRevealService,
     private readonly referrals: ReferralsService,
     private readonly letters: InvitationLetterService,
+    private readonly flash: PageFlash,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -63,9 +65,29 @@ export class CasePagesController {
     renderPage(res, actor, 'queue', 'queue.title', { queue });
   }
 
+  /**
+   * The case page. Within REVEAL_REVIEW_MINUTES of the worker's own reveal it shows the contacts again,
+   * as a logged view of that reveal (no new reveal, no budget spent); a form's refusal or a partner link
+   * just issued arrives as the post's flash.
+   */
   @Get('cases/:id')
-  async show(@CurrentActor() actor: Actor, @Param('id', ParseIntPipe) id: number, @Query('done') done: string | undefined, @Res() res: Response): Promise<void> {
-    await this.renderCase(res, actor, id, { done: done && DONE.has(done) ? `case.done.${done}` : null });
+  async show(
+    @CurrentActor() actor: Actor,
+    @Param('id', ParseIntPipe) id: number,
+    @Query('done') done: string | undefined,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const flash = await this.flash.take(req, res, actor);
+    const notice = flash?.notice ?? (done && DONE.has(done) ? `case.done.${done}` : null);
+    const contact = flash?.error ? null : await this.reveals.review(actor, id);
+    await this.renderCase(res, actor, id, {
+      done: notice,
+      error: flash?.error ?? null,
+      form: flash?.form,
+      contact,
+      link: (flash?.data?.link as PartnerLink | undefined) ?? null,
+    });
   }
 
   private async renderCase(
@@ -121,16 +143,19 @@ export class CasePagesController {
     );
   }
 
-  /** A POST and a page of its own: the contact details are never in a URL, a redirect or a cache. */
+  /**
+   * The reveal, then a redirect to the case page, which shows the contacts as a logged view of this
+   * reveal: the details are never in a URL, a redirect, a flash or a cache, and a refresh sends nothing again.
+   */
   @Post('cases/:id/reveal')
   async reveal(@CurrentActor() actor: Actor, @Param('id', ParseIntPipe) id: number, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
     try {
-      const contact = await this.reveals.reveal(actor, id, field(body, 'purpose') ?? '');
-      await this.renderCase(res, actor, id, { contact });
+      await this.reveals.reveal(actor, id, field(body, 'purpose') ?? '');
     } catch (err) {
       if (!shownOnPage(err)) throw err;
-      await this.renderCase(res, actor, id, { error: err.message, form: { purpose: field(body, 'purpose') } }, 400);
+      return this.flash.redirect(res, actor, `/cases/${id}`, { error: err.message, errorStatus: err.code === ErrorCode.RATE_LIMITED ? 429 : 400, form: { purpose: field(body, 'purpose') } });
     }
+    await this.flash.redirect(res, actor, `/cases/${id}#contact`, { notice: 'case.done.revealed' });
   }
 
   @Post('cases/:id/attempts')
@@ -175,7 +200,7 @@ export class CasePagesController {
   @Post('cases/:id/referrals/:referralId/link')
   async partnerLink(@CurrentActor() actor: Actor, @Param('id', ParseIntPipe) id: number, @Param('referralId', ParseIntPipe) referralId: number, @Res() res: Response): Promise<void> {
     const link = await this.referrals.issueLink(actor, referralId);
-    await this.renderCase(res, actor, id, { link });
+    await this.flash.redirect(res, actor, `/cases/${id}`, { notice: 'case.done.linkIssued', data: { link } });
   }
 
   @Post('cases/:id/close')
@@ -204,7 +229,8 @@ export class CasePagesController {
       await work();
     } catch (err) {
       if (!shownOnPage(err)) throw err;
-      return this.renderCase(res, actor, id, { error: err.message, form: body }, err.code === ErrorCode.CONFLICT ? 409 : 400);
+      const { _csrf: _token, ...typed } = body;
+      return this.flash.redirect(res, actor, `/cases/${id}`, { error: err.message, errorStatus: err.code === ErrorCode.CONFLICT ? 409 : 400, form: typed });
     }
     res.redirect(303, `/cases/${id}?done=${done}`);
   }

@@ -15,6 +15,7 @@ import { CasePagesController } from './case-pages.controller';
 import { CoordinationPagesController } from './coordination-pages.controller';
 import { CriteriaPagesController } from './criteria-pages.controller';
 import { HomePageController } from './home-page.controller';
+import { PageFlash } from './page-flash';
 import { PartnerPagesController } from './partner-pages.controller';
 import { ResponsePagesController } from './response-pages.controller';
 import { RunsPagesController } from './runs-pages.controller';
@@ -23,5 +24,6 @@ import { RunsPagesController } from './runs-pages.controller';
 @Module({
   imports: [AccessModule, AuditModule, LawfulBasesModule, IdentificationModule, QueueModule, OutreachModule, LettersModule, RegistersModule.forRoot(), StatsModule],
   controllers: [HomePageController, AuditPagesController, LawfulBasesPageController, CriteriaPagesController, RunsPagesController, CasePagesController, CoordinationPagesController, AdminPagesController, PartnerPagesController, ResponsePagesController, AccountPagesController],
+  providers: [PageFlash],
 })
 export class PagesModule {}
