@@ -4,7 +4,7 @@ import { Clock, DomainError, ErrorCode } from '@tiltas/common';
 import { DatabaseService, SYSTEM_SCOPE } from '@tiltas/database';
 import { randomBytes } from 'node:crypto';
 import { hashPassword, verifyPassword } from './password-hasher';
-import { Actor, actorScope } from './roles';
+import { Actor, Language, actorScope } from './roles';
 import { Session, SessionStore, SignInMethod } from './session-store';
 import { SignInThrottle } from './sign-in-throttle';
 import { UserEntity } from './user.entity';
@@ -39,7 +39,8 @@ export class AuthService {
     private readonly clock: Clock,
   ) {}
 
-  async signInWithPassword(username: string, password: string, address: string): Promise<SignedIn> {
+  /** `language`, when the person chose one on the sign-in page, becomes theirs from this sign-in on. */
+  async signInWithPassword(username: string, password: string, address: string, language?: Language): Promise<SignedIn> {
     const name = username.trim();
     // The attempt's place under the limits is taken before anything else, so parallel attempts cannot
     // all get past a check that none of them has yet failed.
@@ -65,17 +66,18 @@ export class AuthService {
       throw new DomainError(ErrorCode.UNAUTHENTICATED, SIGN_IN_FAILED);
     }
     await this.throttle.succeeded(outcome.reservation);
-    return this.startSession(user!, 'password');
+    return this.startSession(user!, 'password', language);
   }
 
   /** Starts a session for a user already proven by someone we trust (the OIDC provider). */
-  async startSession(user: UserEntity, method: SignInMethod): Promise<SignedIn> {
-    const actor = toActor(user);
+  async startSession(user: UserEntity, method: SignInMethod, language?: Language): Promise<SignedIn> {
+    const chosen = language !== undefined && language !== user.language ? language : undefined;
+    const actor = toActor(chosen ? { ...user, language: chosen } : user);
     let created: Session | null = null;
     try {
       return await this.db.transaction(actorScope(actor), async (manager) => {
         const now = this.clock.now();
-        await this.users.update(user.id, { lastSignedInAt: now }, manager);
+        await this.users.update(user.id, chosen ? { lastSignedInAt: now, language: chosen } : { lastSignedInAt: now }, manager);
         await this.audit.record(manager, {
           actor: actor.userId,
           role: actor.role,
@@ -83,7 +85,7 @@ export class AuthService {
           action: 'auth.signed_in',
           objectType: 'user',
           objectId: actor.userId,
-          details: { method },
+          details: chosen ? { method, language: chosen } : { method },
         });
         created = await this.sessions.create(user.id, method);
         return { session: created, actor };

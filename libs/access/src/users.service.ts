@@ -5,7 +5,7 @@ import { DatabaseService, DbScope, SYSTEM_SCOPE } from '@tiltas/database';
 import { EntityManager } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { PASSWORD_MIN_LENGTH, generatePassword, hashPassword } from './password-hasher';
-import { Actor, Language, LANGUAGES, Role, SERVICE_ACCOUNT_ROLES, UserKind, isRole, roleMunicipalityProblem } from './roles';
+import { Actor, Language, LANGUAGES, Role, SERVICE_ACCOUNT_ROLES, UserKind, actorScope, isRole, roleMunicipalityProblem } from './roles';
 import { SessionStore } from './session-store';
 import { SignInThrottle } from './sign-in-throttle';
 import { UserEntity } from './user.entity';
@@ -315,6 +315,21 @@ export class UsersService {
     });
     await this.sessions.destroyAllForUser(user.id);
     return { user: toSummary(user), password };
+  }
+
+  /**
+   * The language a person's pages are in, chosen by themselves on any page. Kept on their user, so it holds
+   * on every device and after the next sign-in; the change is on the record like any change to a user.
+   */
+  async setLanguage(actor: Actor, language: string): Promise<Language> {
+    if (!(LANGUAGES as readonly string[]).includes(language)) throw DomainError.validation('language must be lt or en', { language: 'must be lt or en' });
+    const chosen = language as Language;
+    if (chosen === actor.language) return chosen;
+    await this.db.transaction(actorScope(actor), async (manager) => {
+      await this.users.update(actor.userId, { language: chosen }, manager);
+      await this.record(manager, actorScope(actor), 'user.language_changed', actor.userId, { from: actor.language, to: chosen });
+    });
+    return chosen;
   }
 
   /** The user a session or token acts for, if they may still act. */

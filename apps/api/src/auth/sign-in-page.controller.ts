@@ -52,13 +52,14 @@ export class SignInPageController {
   ) {}
 
   /** A fresh pre-session token for the form (see csrf.ts: browsers that hide their origin must return it). */
-  private render(res: Response, status: number, lang: PageLanguage, next: string, message: { error?: string; notice?: string } = {}): void {
+  private render(res: Response, status: number, lang: PageLanguage, next: string, message: { error?: string; notice?: string } = {}, chosen = false): void {
     const token = randomBytes(32).toString('base64url');
     res.cookie(CSRF_COOKIE, token, { ...sessionCookieOptions(this.config), sameSite: 'strict', maxAge: 60 * 60_000 });
     const text = TEXT[lang];
     res.status(status).render('sign-in', {
       title: text.title,
       lang,
+      chosen,
       text,
       otherLang: lang === 'lt' ? 'en' : 'lt',
       next,
@@ -74,7 +75,7 @@ export class SignInPageController {
   @Get('sign-in')
   page(@Query('lang') lang: string | undefined, @Query('next') next: string | undefined, @Query('signedOut') signedOut: string | undefined, @Res() res: Response): void {
     const l = language(lang);
-    this.render(res, 200, l, safeNext(next), signedOut ? { notice: TEXT[l].signedOut } : {});
+    this.render(res, 200, l, safeNext(next), signedOut ? { notice: TEXT[l].signedOut } : {}, lang === 'lt' || lang === 'en');
   }
 
   @Public()
@@ -83,13 +84,14 @@ export class SignInPageController {
     const l = language(lang);
     const next = safeNext(body.next);
     try {
-      const { session } = await this.auth.signInWithPassword(body.username, body.password, req.ip ?? 'unknown');
+      const { session } = await this.auth.signInWithPassword(body.username, body.password, req.ip ?? 'unknown', body.language);
       setSessionCookie(res, session, this.config);
       res.clearCookie(CSRF_COOKIE, { ...sessionCookieOptions(this.config), sameSite: 'strict' });
       res.redirect(303, next);
     } catch (err) {
-      if (isDomainError(err, ErrorCode.RATE_LIMITED)) return this.render(res, 429, l, next, { error: TEXT[l].locked });
-      if (isDomainError(err, ErrorCode.UNAUTHENTICATED)) return this.render(res, 401, l, next, { error: TEXT[l].failed });
+      const chosen = body.language !== undefined;
+      if (isDomainError(err, ErrorCode.RATE_LIMITED)) return this.render(res, 429, l, next, { error: TEXT[l].locked }, chosen);
+      if (isDomainError(err, ErrorCode.UNAUTHENTICATED)) return this.render(res, 401, l, next, { error: TEXT[l].failed }, chosen);
       throw err;
     }
   }

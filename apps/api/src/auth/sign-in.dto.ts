@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 
 export class SignInDto {
   @ApiProperty({ example: 'demo-worker-lt57' })
@@ -19,4 +19,9 @@ export class SignInFormDto extends SignInDto {
   @IsString()
   @MaxLength(2000)
   next?: string;
+
+  /** Sent only when the person chose a language on the sign-in page: it becomes theirs. */
+  @IsOptional()
+  @IsIn(['lt', 'en'])
+  language?: 'lt' | 'en';
 }

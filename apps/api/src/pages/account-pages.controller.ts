@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { Actor, ApiTokensService, CreatedToken, CurrentActor, DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS, signedInRequester } from '@tiltas/access';
+import { Actor, ApiTokensService, CreatedToken, CurrentActor, DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS, UsersService, safeNext, signedInRequester } from '@tiltas/access';
 import { DomainError, ErrorCode } from '@tiltas/common';
 import type { Response } from 'express';
 import { field, renderPage } from './page-render';
@@ -16,7 +16,20 @@ function shownOnPage(err: unknown): err is DomainError {
 @ApiExcludeController()
 @Controller('account')
 export class AccountPagesController {
-  constructor(private readonly tokens: ApiTokensService) {}
+  constructor(
+    private readonly tokens: ApiTokensService,
+    private readonly users: UsersService,
+  ) {}
+
+  /**
+   * The language switch in every page's header: stored on the user, then back to the page it was pressed
+   * on (post, redirect, get), now in the language chosen.
+   */
+  @Post('language')
+  async language(@CurrentActor() actor: Actor, @Body() body: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    await this.users.setLanguage(actor, field(body, 'language') ?? '');
+    res.redirect(303, safeNext(field(body, 'back')));
+  }
 
   @Get('tokens')
   async page(@CurrentActor() actor: Actor, @Query('done') done: string | undefined, @Res() res: Response): Promise<void> {

@@ -64,6 +64,10 @@ export function renderPage(res: Response, actor: Actor, view: string, titleKey: 
     titleKey,
     titleParams: data.titleParams ?? {},
     lang: actor.language,
+    // The header's language switch offers the other language and comes back to this page (a GET's own
+    // address; after a failed post, the page the form is on).
+    otherLang: actor.language === 'lt' ? 'en' : 'lt',
+    backTo: res.req?.method === 'GET' ? (res.req.originalUrl ?? path) : path,
     actor,
     roleKey: `role.${actor.role}`,
     nav: navFor(actor, path),
