@@ -35,7 +35,7 @@ describe('the OpenAPI document', () => {
     }
     expect(problems).toEqual([]);
     const publicOps = operations().filter(({ op }) => (op.security ?? []).length === 0).map(({ name }) => name).sort();
-    expect(publicOps).toEqual(['GET /api/partner/referrals', 'GET /health/live', 'GET /health/ready', 'POST /api/auth/sign-in', 'POST /api/partner/referrals/{id}/status']);
+    expect(publicOps).toEqual(['GET /api/partner/referrals', 'GET /health/live', 'GET /health/ready', 'POST /api/auth/sign-in', 'POST /api/letters/delivery/email', 'POST /api/letters/delivery/sms', 'POST /api/partner/referrals/{id}/status']);
   });
 
   it('has a success code and a response schema for it on every operation (204 and 303 carry no body)', () => {

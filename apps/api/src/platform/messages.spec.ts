@@ -66,8 +66,8 @@ describe('page formatting', () => {
     expect(formatDate('2026-02-28')).toBe('2026-02-28');
   });
 
-  it('shows counts under 5 as "<5" unless the viewer sees small counts', () => {
-    expect([0, 1, 4, 5, 12].map((n) => smallCount(n, false))).toEqual(['<5', '<5', '<5', '5', '12']);
+  it('shows counts of 1 to 4 as "<5" and 0 as 0 unless the viewer sees small counts', () => {
+    expect([0, 1, 4, 5, 12].map((n) => smallCount(n, false))).toEqual(['0', '<5', '<5', '5', '12']);
     expect([0, 4, 5].map((n) => smallCount(n, true))).toEqual(['0', '4', '5']);
     // A count not there yet (an upload still being ingested) is blank, not "<5".
     expect([null, undefined, ''].map((n) => smallCount(n, false))).toEqual(['', '', '']);
